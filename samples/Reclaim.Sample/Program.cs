@@ -1,0 +1,1 @@
+System.Console.WriteLine("Reclaim sample: coming in this change.");
