@@ -35,11 +35,7 @@ public sealed partial class Shrinker
             runningFor = TimeSpan.FromMilliseconds(Math.Max(0, nowMs - (busy & BusyStartMask)));
         }
 
-        long deferred = 0;
-        for (int i = 0; i < _deferred.Length; i++)
-        {
-            deferred += Volatile.Read(ref _deferred[i]);
-        }
+        long deferred = TotalDeferred();
 
         return new ShrinkerStatistics(
             Volatile.Read(ref _passes),

@@ -175,31 +175,12 @@ public sealed partial class Shrinker : IDisposable
         Volatile.Write(ref _name, trimmed);
     }
 
-    /// <summary>The deferred work (objects a pass wanted scanned but could not) carried for <paramref name="node"/>.</summary>
-    /// <param name="node">A node of the registry; use 0 for a shrinker that is not <see cref="ShrinkerFlags.NodeAware"/>.</param>
-    /// <returns>The objects carried forward to the next pass on that node.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node this shrinker keeps.</exception>
-    public long GetDeferred(int node)
-    {
-        if ((uint)node >= (uint)_deferred.Length)
-        {
-            Throw.ArgumentOutOfRange(nameof(node), node,
-                $"Shrinker '{this}' keeps deferred work for nodes 0 to {_deferred.Length - 1}.");
-        }
-
-        return Volatile.Read(ref _deferred[node]);
-    }
-
     /// <summary>The debug name, <c>name-id</c>, as the kernel names the shrinker's debugfs directory.</summary>
     /// <returns>The name and <see cref="DebugId"/> joined by a dash.</returns>
     public override string ToString() => $"{Name}-{DebugId}";
 
-    /// <summary>Atomically takes the deferred work of <paramref name="node"/>, leaving 0 (<c>xchg_nr_deferred</c>).</summary>
-    internal long TakeDeferred(int node) => Interlocked.Exchange(ref _deferred[node], 0);
-
-    /// <summary>Adds work back (<c>add_nr_deferred</c>); concurrent passes may add at once. Returns the new total.</summary>
-    internal long AddDeferred(int node, long value) =>
-        value == 0 ? Volatile.Read(ref _deferred[node]) : Interlocked.Add(ref _deferred[node], value);
+    /// <summary>The deferred counter of <paramref name="node"/> for a shrinker that is not group-aware.</summary>
+    internal ref long DeferredSlot(int node) => ref _deferred[node];
 
     private void ThrowIfNotAllocated(string setting)
     {

@@ -1,19 +1,16 @@
 using System.Diagnostics;
+using Reclaim.Internal;
 
 namespace Reclaim;
 
-// The list of registered shrinkers: the kernel's RCU list shrinker_list, with the garbage collector as the grace
-// period. Writers (under Gate) link at the tail and unlink in O(1); readers (passes) walk from _head with
-// Volatile.Read and no lock.
+// The list of registered shrinkers: the kernel's RCU list shrinker_list (see Internal/RcuList for the reader rules).
+// Writers (under Gate) link at the tail and unlink in O(1); passes walk from _head with acquire loads and no lock.
 //
 // Why not a copy-on-write array? Register and Free would each copy the whole array: with 100,000 shrinkers that is
 // 800 KB copied (and a large-object allocation) per call, O(n^2) to build the set. A linked list gives the same
 // reader guarantees with O(1) writers.
 //
-// What a reader may see, and why each is harmless:
-// - a shrinker linked after the reader passed its predecessor: not visited this pass (it is new; the next pass sees it);
-// - a shrinker unlinked while the reader stands on it: the reader continues through its unchanged _next;
-// - a shrinker linked but not yet given its initial reference, or being freed: TryAcquire fails, it is skipped.
+// A shrinker linked but not yet given its initial reference, or being freed, is skipped by TryAcquire.
 public sealed partial class ShrinkerRegistry
 {
     private Shrinker? _head;
@@ -23,48 +20,14 @@ public sealed partial class ShrinkerRegistry
     private void Link(Shrinker shrinker)
     {
         Debug.Assert(Monitor.IsEntered(Gate), "Link runs under the gate.");
-        shrinker.PreviousRegistered = _tail;
-        shrinker.NextRegistered = null;
-
-        // Publication: every field of the shrinker was written before this Volatile.Write (release), and readers
-        // reach it only through a Volatile.Read (acquire) of _head or of a predecessor's _next.
-        if (_tail is null)
-        {
-            Volatile.Write(ref _head, shrinker);
-        }
-        else
-        {
-            _tail.NextRegistered = shrinker;
-        }
-
-        _tail = shrinker;
+        RcuList.Append(ref _head, ref _tail, shrinker);
     }
 
-    /// <summary>Removes a shrinker (<c>list_del_rcu</c>), leaving its own next link intact for readers on it. Under the gate.</summary>
+    /// <summary>Removes a shrinker (<c>list_del_rcu</c>), leaving its own next link for passes standing on it. Under the gate.</summary>
     private void Unlink(Shrinker shrinker)
     {
         Debug.Assert(Monitor.IsEntered(Gate), "Unlink runs under the gate.");
-        Shrinker? previous = shrinker.PreviousRegistered;
-        Shrinker? next = shrinker.NextRegistered;
-        if (previous is null)
-        {
-            Volatile.Write(ref _head, next);
-        }
-        else
-        {
-            previous.NextRegistered = next;
-        }
-
-        if (next is null)
-        {
-            _tail = previous;
-        }
-        else
-        {
-            next.PreviousRegistered = previous;
-        }
-
-        shrinker.PreviousRegistered = null;
+        RcuList.Remove(ref _head, ref _tail, shrinker);
     }
 
     /// <summary>Checks the list against the registered count. Debug builds and tests only.</summary>
@@ -77,7 +40,7 @@ public sealed partial class ShrinkerRegistry
             Shrinker? previous = null;
             for (Shrinker? s = _head; s is not null; s = s.NextRegistered)
             {
-                Debug.Assert(ReferenceEquals(s.PreviousRegistered, previous), $"Shrinker '{s}' has a wrong back link.");
+                Debug.Assert(ReferenceEquals(((IRcuListNode<Shrinker>)s).PreviousNode, previous), $"Shrinker '{s}' has a wrong back link.");
                 Debug.Assert(s.State is ShrinkerState.Registered or ShrinkerState.Freeing, $"Shrinker '{s}' is linked but {s.State}.");
                 previous = s;
                 count++;

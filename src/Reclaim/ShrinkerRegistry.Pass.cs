@@ -19,7 +19,11 @@ public sealed partial class ShrinkerRegistry
     /// <paramref name="priority"/> falls, and carries forward the work it could not do.
     /// </summary>
     /// <param name="node">The node to reclaim from, 0 to <see cref="NodeCount"/> - 1. Shrinkers that are not node-aware are called with node 0.</param>
-    /// <param name="group">The memory group to reclaim from; <see langword="null"/> or <see cref="Root"/> for a root (global) pass over every registered shrinker.</param>
+    /// <param name="group">
+    /// The memory group to reclaim from: <see langword="null"/> or <see cref="Root"/> for a root (global) pass over every
+    /// registered shrinker; another group for a group pass over the group-aware shrinkers that have objects in it (an
+    /// offline group: nothing). Only that group, not its children.
+    /// </param>
     /// <param name="priority">
     /// How hard to try, <see cref="DefaultPriority"/> (12: a shrinker of n objects is asked for about n/4096 scaled by its
     /// seeks) down to 0 (asked for up to twice its objects).
@@ -45,12 +49,12 @@ public sealed partial class ShrinkerRegistry
             Throw.Argument(nameof(group), $"Memory group '{group.Path}' belongs to another registry.");
         }
 
-        return ShrinkRoot(node, group, priority);
+        return ShrinkOne(node, group, priority);
     }
 
     /// <summary>
     /// Frees as much as every shrinker will give (<c>drop_slab</c>): rounds of priority-0 passes over every node and
-    /// group until a round frees little. The bar doubles each round (a round must free more than 2^k objects for round
+    /// every online group until a round frees little. The bar doubles each round (a round must free more than 2^k objects for round
     /// k+1 to run), so it always ends, even while shrinkers keep refilling.
     /// </summary>
     /// <returns>The objects freed over all rounds.</returns>
@@ -70,8 +74,14 @@ public sealed partial class ShrinkerRegistry
             freed = 0;
             for (int node = 0; node < NodeCount; node++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                freed = Saturating.Add(freed, ShrinkRoot(node, Root, 0));
+                for (MemoryGroup? group = Root; group is not null; group = MemoryGroup.NextInSubtree(group, Root))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (group.IsOnline)
+                    {
+                        freed = Saturating.Add(freed, ShrinkOne(node, group, 0));
+                    }
+                }
             }
 
             total = Saturating.Add(total, freed);
@@ -80,6 +90,10 @@ public sealed partial class ShrinkerRegistry
 
         return total;
     }
+
+    /// <summary>A root pass or a group pass, by the group.</summary>
+    private long ShrinkOne(int node, MemoryGroup group, int priority) =>
+        group.IsRoot ? ShrinkRoot(node, group, priority) : ShrinkGroup(node, group, priority);
 
     /// <summary>The root pass: every registered shrinker, lock-free.</summary>
     private long ShrinkRoot(int node, MemoryGroup group, int priority)
@@ -140,8 +154,12 @@ public sealed partial class ShrinkerRegistry
 
             freeable = Math.Min(freeable, MaxFreeable);
 
-            // Take the deferred work so that concurrent passes do not also do it.
-            long nr = shrinker.TakeDeferred(nid);
+            // Take the deferred work so that concurrent passes do not also do it. Group-aware shrinkers keep it per
+            // group and node, in the group's table; the others per node, in the shrinker.
+            ref long deferred = ref shrinker.IsGroupAware
+                ? ref group.DeferredSlot(nid, shrinker.GroupAwareId)
+                : ref shrinker.DeferredSlot(nid);
+            long nr = Interlocked.Exchange(ref deferred, 0);
 
             // Objects that are cheap to re-create (seeks 0) are trimmed hard: half of them on every pass.
             long delta = shrinker.Seeks != 0
@@ -179,7 +197,11 @@ public sealed partial class ShrinkerRegistry
 
             // Deferred work grows by the new work not done and shrinks by old work done, capped at twice the objects.
             long nextDeferred = Math.Clamp(Saturating.Add(nr, delta) - scanned, 0, cap);
-            shrinker.AddDeferred(nid, nextDeferred);
+            if (nextDeferred != 0)
+            {
+                Interlocked.Add(ref deferred, nextDeferred);
+            }
+
             return freed;
         }
         finally

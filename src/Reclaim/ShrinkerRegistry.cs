@@ -53,7 +53,8 @@ public sealed partial class ShrinkerRegistry
         NodeCount = options.NodeCount;
         _timeProvider = options.TimeProvider;
         _ticksPerMillisecond = _timeProvider.TimestampFrequency / 1000.0;
-        Root = MemoryGroup.CreateRoot(this);
+        Root = MemoryGroup.CreateRoot(this, _unitCount);
+        _onlineGroups.Add(Root.Id, Root);
     }
 
     /// <summary>The most nodes a registry may have.</summary>
@@ -65,7 +66,11 @@ public sealed partial class ShrinkerRegistry
     /// <summary>How many nodes this registry's passes distinguish; valid nodes are 0 to <c>NodeCount - 1</c>.</summary>
     public int NodeCount { get; }
 
-    /// <summary>The root memory group: root passes and every shrinker that is not group-aware belong to it.</summary>
+    /// <summary>
+    /// The root memory group. A pass over it (a root pass) calls every registered shrinker; group-aware shrinkers see
+    /// the root as their group and count what is charged to the root itself (their objects in child groups are
+    /// reclaimed by passes over those groups, as <see cref="DropCaches()"/> makes).
+    /// </summary>
     public MemoryGroup Root { get; }
 
     /// <summary>How many shrinkers are registered now (including those whose <see cref="Shrinker.Free"/> is waiting).</summary>
@@ -99,7 +104,13 @@ public sealed partial class ShrinkerRegistry
 
         lock (Gate)
         {
-            return new Shrinker(this, trimmed, flags, _debugIds.Allocate());
+            var shrinker = new Shrinker(this, trimmed, flags, _debugIds.Allocate());
+            if (shrinker.IsGroupAware)
+            {
+                shrinker.GroupAwareId = AllocGroupAwareId(shrinker);
+            }
+
+            return shrinker;
         }
     }
 
@@ -204,5 +215,12 @@ public sealed partial class ShrinkerRegistry
     }
 
     /// <summary>Returns a shrinker's ids to their allocators. Called under the gate.</summary>
-    internal void ReleaseIds(Shrinker shrinker) => _debugIds.Release(shrinker.DebugId);
+    internal void ReleaseIds(Shrinker shrinker)
+    {
+        _debugIds.Release(shrinker.DebugId);
+        if (shrinker.IsGroupAware)
+        {
+            ReleaseGroupAwareId(shrinker.GroupAwareId);
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using Reclaim.Internal;
+
 namespace Reclaim;
 
 /// <summary>Settings of a <see cref="ShrinkerRegistry"/>, fixed when it is made.</summary>
@@ -7,8 +9,11 @@ public sealed class ShrinkerRegistryOptions
     /// How many nodes reclaim distinguishes (NUMA nodes in the kernel; in a process, whatever partition
     /// <see cref="ShrinkerFlags.NodeAware"/> shrinkers keep their objects in, such as per-core shards).
     /// </summary>
-    /// <value>The default value is 1.</value>
-    public int NodeCount { get; set; } = 1;
+    /// <value>
+    /// The default value is the machine's NUMA node count: on Linux the highest node listed in
+    /// <c>/sys/devices/system/node/online</c> plus one; 1 elsewhere or when it cannot be read.
+    /// </value>
+    public int NodeCount { get; set; } = NodeTopology.OnlineNodeCount;
 
     /// <summary>The clock for callback timings and stuck-callback detection.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>

@@ -1,17 +1,45 @@
+using System.Diagnostics;
+using Reclaim.Internal;
+
 namespace Reclaim.Groups;
 
 /// <summary>
-/// A group of caches with its own memory budget: the kernel's <c>struct mem_cgroup</c>. Every registry has a root
-/// group (<see cref="ShrinkerRegistry.Root"/>); a root pass reclaims from every shrinker.
+/// A group of caches with its own memory budget: the kernel's <c>struct mem_cgroup</c>. Groups form a tree under
+/// their registry's <see cref="ShrinkerRegistry.Root"/>; in a service they are tenants, subsystems or plugins sharing
+/// one process and one memory limit.
 /// </summary>
-public sealed class MemoryGroup
+/// <remarks>
+/// <para>
+/// A pass over a group (<see cref="ShrinkerRegistry.ShrinkSlab(int, MemoryGroup?, int)"/>) visits only the
+/// <see cref="ShrinkerFlags.GroupAware"/> shrinkers that marked having objects here
+/// (<see cref="Shrinker.MarkHasObjects(MemoryGroup, int)"/>), so its cost follows the shrinkers with objects in the
+/// group, not the number registered.
+/// </para>
+/// <para>
+/// Budgets: <see cref="Usage"/> counts the bytes charged to the group and its descendants; a charge that would take
+/// the group above <see cref="High"/> first reclaims the group's subtree; one that would still exceed <see cref="Max"/>
+/// is refused. See <see cref="TryCharge(long)"/>.
+/// </para>
+/// <para>Thread safety: every member may be called from any thread.</para>
+/// </remarks>
+[DebuggerDisplay("{Path,nq} #{Id} online={IsOnline}")]
+public sealed partial class MemoryGroup : IRcuListNode<MemoryGroup>
 {
-    private MemoryGroup(ShrinkerRegistry registry, long id, string name, MemoryGroup? parent)
+    private volatile bool _online = true;
+
+    // Children, an RcuList under the registry's gate: passes iterate subtrees through them without a lock.
+    private MemoryGroup? _firstChild;
+    private MemoryGroup? _lastChild;
+    private MemoryGroup? _nextSibling;
+
+    private MemoryGroup(ShrinkerRegistry registry, long id, string name, MemoryGroup? parent, int unitCount)
     {
         Registry = registry;
         Id = id;
         Name = name;
         Parent = parent;
+        Depth = parent is null ? 0 : parent.Depth + 1;
+        _units = NewTable(registry.NodeCount, unitCount);
     }
 
     /// <summary>The registry the group belongs to.</summary>
@@ -29,12 +57,167 @@ public sealed class MemoryGroup
     /// <summary>Whether this is its registry's root group.</summary>
     public bool IsRoot => Parent is null;
 
-    /// <summary>The path from the root, as in a cgroup hierarchy: <c>/</c> for the root.</summary>
+    /// <summary>
+    /// Whether the group is online. An offline group is never reclaimed; what is aimed at it (marks, charges) goes to
+    /// its nearest online ancestor.
+    /// </summary>
+    public bool IsOnline => _online;
+
+    /// <summary>The path from the root, as in a cgroup hierarchy: <c>/</c> for the root, <c>/tenant-a/cache</c> below it.</summary>
     public string Path => IsRoot ? "/" : Parent!.IsRoot ? "/" + Name : Parent.Path + "/" + Name;
+
+    /// <summary>The online children, at one moment. Allocates: for diagnostics and set-up, not for reclaim.</summary>
+    public IReadOnlyList<MemoryGroup> Children
+    {
+        get
+        {
+            var children = new List<MemoryGroup>();
+            for (MemoryGroup? c = FirstChild; c is not null; c = c.NextSibling)
+            {
+                if (c.IsOnline)
+                {
+                    children.Add(c);
+                }
+            }
+
+            return children;
+        }
+    }
+
+    /// <summary>Levels below the root (the root's is 0).</summary>
+    internal int Depth { get; }
+
+    internal MemoryGroup? FirstChild => Volatile.Read(ref _firstChild);
+
+    internal MemoryGroup? NextSibling => Volatile.Read(ref _nextSibling);
+
+    MemoryGroup? IRcuListNode<MemoryGroup>.NextNode
+    {
+        get => Volatile.Read(ref _nextSibling);
+        set => Volatile.Write(ref _nextSibling, value);
+    }
+
+    MemoryGroup? IRcuListNode<MemoryGroup>.PreviousNode { get; set; }
+
+    /// <summary>Makes a child group (<c>mkdir</c> in a cgroup hierarchy).</summary>
+    /// <param name="name">The child's name: not empty or white space, no <c>/</c>, not <c>.</c> or <c>..</c>, unique among this group's online children.</param>
+    /// <returns>The new, online child.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is not a valid name or a sibling has it.</exception>
+    /// <exception cref="InvalidOperationException">This group is offline.</exception>
+    public MemoryGroup CreateChild(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            Throw.Argument(nameof(name), "A memory group needs a name that is not empty or white space.");
+        }
+
+        string trimmed = name.Trim();
+        if (trimmed.Contains('/', StringComparison.Ordinal) || trimmed is "." or "..")
+        {
+            Throw.Argument(nameof(name), $"'{trimmed}' is not a valid memory group name: names may not contain '/' or be '.' or '..'.");
+        }
+
+        return Registry.CreateGroup(this, trimmed);
+    }
+
+    /// <summary>
+    /// Takes the group and its whole subtree offline (<c>rmdir</c>; deepest groups first). Each group's deferred work
+    /// and "may have objects" bits move to its parent, lists are reparented by their owners, and from then on marks and
+    /// charges aimed at it land on its nearest online ancestor. Calling it again does nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This is the root group.</exception>
+    public void Offline()
+    {
+        if (IsRoot)
+        {
+            Throw.InvalidOperation("The root memory group cannot be taken offline.");
+        }
+
+        Registry.OfflineGroup(this);
+    }
 
     /// <summary>The group's <see cref="Path"/>.</summary>
     /// <returns>The path from the root.</returns>
     public override string ToString() => Path;
 
-    internal static MemoryGroup CreateRoot(ShrinkerRegistry registry) => new(registry, 1, string.Empty, null);
+    internal static MemoryGroup CreateRoot(ShrinkerRegistry registry, int unitCount) =>
+        new(registry, 1, string.Empty, null, unitCount);
+
+    internal static MemoryGroup CreateChild(MemoryGroup parent, long id, string name, int unitCount) =>
+        new(parent.Registry, id, name, parent, unitCount);
+
+    /// <summary>This group if online, else its nearest online ancestor (the root is always online).</summary>
+    internal MemoryGroup NearestOnline()
+    {
+        MemoryGroup group = this;
+        while (!group.IsOnline)
+        {
+            group = group.Parent!;
+        }
+
+        return group;
+    }
+
+    /// <summary>Whether <paramref name="other"/> is this group or below it.</summary>
+    internal bool Contains(MemoryGroup other)
+    {
+        for (MemoryGroup? g = other; g is not null; g = g.Parent)
+        {
+            if (ReferenceEquals(g, this))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The next group after <paramref name="current"/> in a pre-order walk of <paramref name="subtree"/>
+    /// (<c>mem_cgroup_iter</c>), or null at the end. Allocates nothing. Children added meanwhile may or may not be
+    /// visited; a group taken offline meanwhile keeps its links, so the walk goes on (offline groups are visited and do
+    /// nothing).
+    /// </summary>
+    internal static MemoryGroup? NextInSubtree(MemoryGroup current, MemoryGroup subtree)
+    {
+        MemoryGroup? child = current.FirstChild;
+        if (child is not null)
+        {
+            return child;
+        }
+
+        for (MemoryGroup group = current; !ReferenceEquals(group, subtree); group = group.Parent!)
+        {
+            MemoryGroup? sibling = group.NextSibling;
+            if (sibling is not null)
+            {
+                return sibling;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Links a new child. Under the registry's gate.</summary>
+    internal void LinkChild(MemoryGroup child) => RcuList.Append(ref _firstChild, ref _lastChild, child);
+
+    /// <summary>Unlinks an offline child, leaving its own links for walkers standing on it. Under the registry's gate.</summary>
+    internal void UnlinkChild(MemoryGroup child) => RcuList.Remove(ref _firstChild, ref _lastChild, child);
+
+    /// <summary>Marks the group offline. Under the registry's gate; the caller then reparents its state.</summary>
+    internal void MarkOffline() => _online = false;
+
+    /// <summary>Whether an online child already has <paramref name="name"/>. Under the registry's gate.</summary>
+    internal bool HasOnlineChild(string name)
+    {
+        for (MemoryGroup? c = _firstChild; c is not null; c = c._nextSibling)
+        {
+            if (c.IsOnline && string.Equals(c.Name, name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -36,6 +36,9 @@ internal static class CallbackScope
         t_depth = depth;
     }
 
+    /// <summary>Whether this thread is inside any shrinker's callback.</summary>
+    public static bool IsActive => t_depth > 0;
+
     public static bool IsInside(Shrinker shrinker)
     {
         Shrinker?[]? stack = t_stack;

@@ -27,4 +27,9 @@ internal class ReclaimDiagnostics
     public virtual void ContractViolated(Shrinker shrinker, ShrinkerCallbackKind kind, long value)
     {
     }
+
+    /// <summary>More was uncharged from <paramref name="group"/> than it held (<paramref name="usage"/>); its usage stopped at 0.</summary>
+    public virtual void UnchargeUnderflow(Groups.MemoryGroup group, long usage, long bytes)
+    {
+    }
 }
