@@ -178,9 +178,20 @@ public sealed partial class Shrinker
                     dropInitialReference = false;
                     break;
                 default:
+                    Volatile.Write(ref _state, (int)ShrinkerState.Freeing);
+                    SchedulingPoints.Interleave();
+
+                    // Fast path: no pass holds the shrinker, so take the count from 1 (the initial reference) to 0
+                    // ourselves; nothing to wait for. The CAS is a full fence after the state write: a pass that
+                    // increments after it finds 0 and skips; one that incremented before it makes the CAS fail.
+                    if (Interlocked.CompareExchange(ref _refCount, 0, 1) == 1)
+                    {
+                        Registry.FinishFree(this);
+                        return null;
+                    }
+
                     drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     Volatile.Write(ref _drained, drained);
-                    Volatile.Write(ref _state, (int)ShrinkerState.Freeing);
                     dropInitialReference = true;
                     break;
             }

@@ -15,7 +15,7 @@ public sealed partial class Shrinker
     private long _freed;
     private long _errors;
     private long _violations;
-    private long _callbackTicks;
+    private long _callbackMilliseconds;
 
     // Calls in flight and the start of the current busy period, in one word so that both change together:
     // bits 44..63 hold how many passes are inside this shrinker now; bits 0..43 the registry clock, in milliseconds,
@@ -44,7 +44,7 @@ public sealed partial class Shrinker
             Volatile.Read(ref _errors),
             Volatile.Read(ref _violations),
             deferred,
-            Registry.TicksToTimeSpan(Volatile.Read(ref _callbackTicks)),
+            TimeSpan.FromMilliseconds(Volatile.Read(ref _callbackMilliseconds)),
             running,
             runningFor);
     }
@@ -68,8 +68,12 @@ public sealed partial class Shrinker
         }
     }
 
-    /// <summary>Notes that a pass left this shrinker and adds the time it spent in callbacks.</summary>
-    internal void LeaveBusy(long elapsedTicks)
+    /// <summary>
+    /// Notes that a pass left this shrinker and adds the time it spent in callbacks, in whole milliseconds of a coarse
+    /// clock. A visit shorter than a tick adds 0 or 1 depending on where the tick fell, in proportion to its length, so
+    /// the sum is an unbiased measure of the total even though each visit's share is coarse.
+    /// </summary>
+    internal void LeaveBusy(long elapsedMilliseconds)
     {
         long busy = Volatile.Read(ref _busy);
         while (true)
@@ -84,7 +88,10 @@ public sealed partial class Shrinker
             busy = seen;
         }
 
-        Interlocked.Add(ref _callbackTicks, elapsedTicks);
+        if (elapsedMilliseconds > 0)
+        {
+            Interlocked.Add(ref _callbackMilliseconds, elapsedMilliseconds);
+        }
     }
 
     internal void RecordPass(long scanned, long freed)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using Reclaim.Groups;
 using Reclaim.Internal;
 
@@ -206,62 +207,98 @@ public sealed partial class ShrinkerRegistry
         }
 
         long freed = 0;
-        ShrinkerInfoUnit[] units = group.GetUnits(node);
-        for (int u = 0; u < units.Length; u++)
-        {
-            ShrinkerInfoUnit unit = units[u];
-            ulong bits = unit.Bits;
-            while (bits != 0)
-            {
-                int bit = System.Numerics.BitOperations.TrailingZeroCount(bits);
-                bits &= bits - 1;
-                int id = (u * ShrinkerInfoUnit.Size) + bit;
-                SchedulingPoints.Interleave();
+        long now = NowMilliseconds();
 
-                // 1. Look the shrinker up and take a reference. No shrinker (freed), or one being freed: forget the bit.
-                //    One allocated but not yet registered keeps its bit: its objects are real and it will be callable soon.
-                Shrinker? shrinker = FindGroupAware(id);
-                if (shrinker is null || !shrinker.TryAcquire())
+        // 1. Summaries first, then units (see MemoryGroup.ShrinkerInfo): only units whose summary bit is set are read.
+        ShrinkerInfoSummary[] summaries = group.GetSummaries(node);
+        ShrinkerInfoUnit[] units = group.GetUnits(node);
+        for (int w = 0; w < summaries.Length; w++)
+        {
+            ShrinkerInfoSummary summary = summaries[w];
+            ulong unitBits = summary.Bits;
+            while (unitBits != 0)
+            {
+                int unitBit = BitOperations.TrailingZeroCount(unitBits);
+                unitBits &= unitBits - 1;
+                int u = (w * ShrinkerInfoUnit.Size) + unitBit;
+                ShrinkerInfoUnit unit = units[u];
+                ulong bits = unit.Bits;
+                if (bits == 0)
                 {
-                    if (shrinker is null || shrinker.State != ShrinkerState.Allocated)
+                    // 2. Lazily clear the summary bit of an empty unit: clear, full fence, re-read. Pairs with SetBit's
+                    //    set-unit-bit, fence, set-summary: either we see its unit bit and set the summary back, or its
+                    //    summary check comes after our clear and sets it.
+                    summary.Clear(unitBit);
+                    Interlocked.MemoryBarrier();
+                    bits = unit.Bits;
+                    if (bits == 0)
                     {
-                        unit.ClearBit(bit);
+                        continue;
                     }
 
-                    continue;
+                    summary.Set(unitBit);
                 }
 
-                try
+                freed = Saturating.Add(freed, ShrinkUnit(node, group, priority, unit, u * ShrinkerInfoUnit.Size, bits, ref now));
+            }
+        }
+
+        return freed;
+    }
+
+    /// <summary>The set bits of one unit: look each shrinker up, run it, handle Empty.</summary>
+    private long ShrinkUnit(int node, MemoryGroup group, int priority, ShrinkerInfoUnit unit, int firstId, ulong bits, ref long now)
+    {
+        long freed = 0;
+        while (bits != 0)
+        {
+            int bit = BitOperations.TrailingZeroCount(bits);
+            bits &= bits - 1;
+            SchedulingPoints.Interleave();
+
+            // 3. Look the shrinker up and take a reference. No shrinker (freed), or one being freed: forget the bit.
+            //    One allocated but not yet registered keeps its bit: its objects are real and it will be callable soon.
+            Shrinker? shrinker = FindGroupAware(firstId + bit);
+            if (shrinker is null || !shrinker.TryAcquire())
+            {
+                if (shrinker is null || shrinker.State != ShrinkerState.Allocated)
                 {
-                    long result = DoShrinkSlab(shrinker, node, group, priority);
+                    unit.ClearBit(bit);
+                }
+
+                continue;
+            }
+
+            try
+            {
+                long result = DoShrinkSlab(shrinker, node, group, priority, ref now);
+                if (result == Shrinker.Empty)
+                {
+                    // 4. Empty: clear the bit, full fence, ask again. The fence pairs with the one in MarkHasObjects
+                    //    (an object is added, then the bit set): either our second count sees the new object and we
+                    //    set the bit back, or its bit-set comes after our clear. A group with objects never ends clear.
+                    unit.ClearBit(bit);
+                    Interlocked.MemoryBarrier();
+                    SchedulingPoints.Interleave();
+                    result = DoShrinkSlab(shrinker, node, group, priority, ref now);
                     if (result == Shrinker.Empty)
                     {
-                        // 2. Empty: clear the bit, full fence, ask again. The fence pairs with the one in MarkHasObjects
-                        //    (an object is added, then the bit set): either our second count sees the new object and we
-                        //    set the bit back, or its bit-set comes after our clear. A group with objects never ends clear.
-                        unit.ClearBit(bit);
-                        Interlocked.MemoryBarrier();
-                        SchedulingPoints.Interleave();
-                        result = DoShrinkSlab(shrinker, node, group, priority);
-                        if (result == Shrinker.Empty)
-                        {
-                            result = 0;
-                        }
-                        else
-                        {
-                            unit.SetBit(bit);
-                        }
+                        result = 0;
                     }
-
-                    if (result > 0)
+                    else
                     {
-                        freed = Saturating.Add(freed, result);
+                        unit.SetBit(bit);
                     }
                 }
-                finally
+
+                if (result > 0)
                 {
-                    shrinker.Release();
+                    freed = Saturating.Add(freed, result);
                 }
+            }
+            finally
+            {
+                shrinker.Release();
             }
         }
 

@@ -99,6 +99,7 @@ public sealed partial class ShrinkerRegistry
     private long ShrinkRoot(int node, MemoryGroup group, int priority)
     {
         long freed = 0;
+        long now = NowMilliseconds();
 
         // 1. Start from the head; each link is read with acquire semantics (pairs with Link's Volatile.Write).
         for (Shrinker? shrinker = Volatile.Read(ref _head); shrinker is not null; shrinker = shrinker.NextRegistered)
@@ -115,7 +116,7 @@ public sealed partial class ShrinkerRegistry
             //    The shrinker may be unlinked as soon as we drop it; its next link stays valid (see ShrinkerRegistry.List).
             try
             {
-                long result = DoShrinkSlab(shrinker, node, group, priority);
+                long result = DoShrinkSlab(shrinker, node, group, priority, ref now);
                 if (result > 0)
                 {
                     freed = Saturating.Add(freed, result);
@@ -134,14 +135,22 @@ public sealed partial class ShrinkerRegistry
     /// One shrinker, one pass (<c>do_shrink_slab</c>), exactly as the kernel computes it. The caller holds a reference.
     /// Returns the objects freed, 0, or <see cref="Shrinker.Empty"/>.
     /// </summary>
-    internal long DoShrinkSlab(Shrinker shrinker, int node, MemoryGroup group, int priority)
+    /// <param name="shrinker">The shrinker, with a reference held.</param>
+    /// <param name="node">The node of the pass.</param>
+    /// <param name="group">The group of the pass.</param>
+    /// <param name="priority">The priority of the pass.</param>
+    /// <param name="now">
+    /// The clock (<see cref="NowMilliseconds"/>) when the visit starts; updated to when it ends. A pass reads the clock
+    /// once per shrinker: the end of one visit is the start of the next.
+    /// </param>
+    internal long DoShrinkSlab(Shrinker shrinker, int node, MemoryGroup group, int priority, ref long now)
     {
         int nid = shrinker.IsNodeAware ? node : 0;
         var control = new ShrinkControl { Node = nid, Group = group };
 
         CallbackScope.Enter(shrinker);
-        long start = _timeProvider.GetTimestamp();
-        shrinker.EnterBusy((long)(start / _ticksPerMillisecond));
+        long start = now;
+        shrinker.EnterBusy(start);
         long scanned = 0;
         long freed = 0;
         try
@@ -207,7 +216,8 @@ public sealed partial class ShrinkerRegistry
         finally
         {
             shrinker.RecordPass(scanned, freed);
-            shrinker.LeaveBusy(_timeProvider.GetTimestamp() - start);
+            now = NowMilliseconds();
+            shrinker.LeaveBusy(now - start);
             CallbackScope.Exit();
         }
     }

@@ -23,6 +23,7 @@ public sealed partial class ShrinkerRegistry
 {
     private readonly TimeProvider _timeProvider;
     private readonly double _ticksPerMillisecond;
+    private readonly bool _systemClock;
     private readonly IdAllocator _debugIds = new();
     private int _registeredCount;
 
@@ -53,6 +54,7 @@ public sealed partial class ShrinkerRegistry
         NodeCount = options.NodeCount;
         _timeProvider = options.TimeProvider;
         _ticksPerMillisecond = _timeProvider.TimestampFrequency / 1000.0;
+        _systemClock = ReferenceEquals(_timeProvider, TimeProvider.System);
         Root = MemoryGroup.CreateRoot(this, _unitCount);
         _onlineGroups.Add(Root.Id, Root);
     }
@@ -158,11 +160,13 @@ public sealed partial class ShrinkerRegistry
         return name.Trim();
     }
 
-    internal long NowMilliseconds() => (long)(_timeProvider.GetTimestamp() / _ticksPerMillisecond);
-
-    internal long GetTimestamp() => _timeProvider.GetTimestamp();
-
-    internal TimeSpan TicksToTimeSpan(long ticks) => TimeSpan.FromSeconds(ticks / (double)_timeProvider.TimestampFrequency);
+    /// <summary>
+    /// The registry's clock in milliseconds, for callback timings and stuck-callback detection. With the system clock
+    /// this is <see cref="Environment.TickCount64"/>: a coarse monotonic clock that costs a fraction of a precise
+    /// timestamp (measured here: about 20 ns against 75-110 ns), read once per shrinker a pass visits.
+    /// </summary>
+    internal long NowMilliseconds() =>
+        _systemClock ? Environment.TickCount64 : (long)(_timeProvider.GetTimestamp() / _ticksPerMillisecond);
 
     /// <summary>Register's work, under the gate: check the rules, link, publish, then the initial reference.</summary>
     internal void Register(Shrinker shrinker)

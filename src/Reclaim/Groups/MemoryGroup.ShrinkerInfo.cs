@@ -1,14 +1,20 @@
 namespace Reclaim.Groups;
 
-// Per node, the group's table of group-aware shrinker state (the kernel's shrinker_info): units of 64 ids.
-// _units[node] is replaced (under the registry's gate) by a longer array when ids outgrow it; the units themselves are
-// shared between the old and new arrays, so readers holding the old array update the same units.
+// Per node, the group's table of group-aware shrinker state (the kernel's shrinker_info): units of 64 ids, and one
+// summary word per 64 units. _units[node] and _summaries[node] are replaced (under the registry's gate) by longer arrays
+// when ids outgrow them; units and summaries themselves are shared between old and new arrays, so readers holding an
+// old array update the same objects. Readers take the summaries first, then the units (each an acquire load); a unit
+// reached through a summary bit always exists in the units array read after it (both are grown before publication).
 public sealed partial class MemoryGroup
 {
     private readonly ShrinkerInfoUnit[][] _units;
+    private readonly ShrinkerInfoSummary[][] _summaries;
 
     /// <summary>The units of <paramref name="node"/> (acquire: pairs with the release store in <see cref="GrowTable"/>).</summary>
     internal ShrinkerInfoUnit[] GetUnits(int node) => Volatile.Read(ref _units[node]);
+
+    /// <summary>The summaries of <paramref name="node"/> (acquire: pairs with the release store in <see cref="GrowTable"/>).</summary>
+    internal ShrinkerInfoSummary[] GetSummaries(int node) => Volatile.Read(ref _summaries[node]);
 
     /// <summary>The deferred counter of group-aware shrinker <paramref name="id"/> on <paramref name="node"/>.</summary>
     internal ref long DeferredSlot(int node, int id) =>
@@ -26,21 +32,17 @@ public sealed partial class MemoryGroup
     {
         for (int node = 0; node < _units.Length; node++)
         {
-            ShrinkerInfoUnit[] old = _units[node];
-            if (old.Length >= unitCount)
+            if (_units[node].Length >= unitCount)
             {
                 continue;
             }
 
-            var grown = new ShrinkerInfoUnit[unitCount];
-            Array.Copy(old, grown, old.Length);
-            for (int i = old.Length; i < unitCount; i++)
-            {
-                grown[i] = new ShrinkerInfoUnit();
-            }
+            (ShrinkerInfoUnit[] units, ShrinkerInfoSummary[] summaries) = Grow(_units[node], _summaries[node], unitCount);
 
-            // Release: the new units are fully made before any reader can reach them.
-            Volatile.Write(ref _units[node], grown);
+            // Release, units before summaries: a reader takes the summaries first, so one that finds a unit through a
+            // new summary word then reads a units array at least as new, which holds that unit.
+            Volatile.Write(ref _units[node], units);
+            Volatile.Write(ref _summaries[node], summaries);
         }
     }
 
@@ -79,20 +81,23 @@ public sealed partial class MemoryGroup
         }
     }
 
-    private static ShrinkerInfoUnit[][] NewTable(int nodeCount, int unitCount)
+    private static (ShrinkerInfoUnit[] Units, ShrinkerInfoSummary[] Summaries) Grow(
+        ShrinkerInfoUnit[] oldUnits, ShrinkerInfoSummary[] oldSummaries, int unitCount)
     {
-        var table = new ShrinkerInfoUnit[nodeCount][];
-        for (int node = 0; node < nodeCount; node++)
+        var units = new ShrinkerInfoUnit[unitCount];
+        Array.Copy(oldUnits, units, oldUnits.Length);
+        var summaries = new ShrinkerInfoSummary[(unitCount + ShrinkerInfoUnit.Size - 1) / ShrinkerInfoUnit.Size];
+        Array.Copy(oldSummaries, summaries, oldSummaries.Length);
+        for (int i = oldSummaries.Length; i < summaries.Length; i++)
         {
-            var units = new ShrinkerInfoUnit[unitCount];
-            for (int i = 0; i < unitCount; i++)
-            {
-                units[i] = new ShrinkerInfoUnit();
-            }
-
-            table[node] = units;
+            summaries[i] = new ShrinkerInfoSummary();
         }
 
-        return table;
+        for (int i = oldUnits.Length; i < unitCount; i++)
+        {
+            units[i] = new ShrinkerInfoUnit(summaries[i / ShrinkerInfoUnit.Size], i % ShrinkerInfoUnit.Size);
+        }
+
+        return (units, summaries);
     }
 }

@@ -39,7 +39,12 @@ public sealed partial class MemoryGroup : IRcuListNode<MemoryGroup>
         Name = name;
         Parent = parent;
         Depth = parent is null ? 0 : parent.Depth + 1;
-        _units = NewTable(registry.NodeCount, unitCount);
+        _units = new ShrinkerInfoUnit[registry.NodeCount][];
+        _summaries = new ShrinkerInfoSummary[registry.NodeCount][];
+        for (int node = 0; node < registry.NodeCount; node++)
+        {
+            (_units[node], _summaries[node]) = Grow([], [], unitCount);
+        }
     }
 
     /// <summary>The registry the group belongs to.</summary>

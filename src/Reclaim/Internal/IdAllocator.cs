@@ -10,13 +10,17 @@ internal sealed class IdAllocator
 {
     private ulong[] _used = new ulong[1];
 
+    // Every word below this one is full: the search for the lowest free id starts here (O(1) for a growing registry).
+    private int _firstNotFull;
+
     /// <summary>One past the highest id ever handed out and still held, or 0.</summary>
     public int Limit { get; private set; }
 
     public int Allocate()
     {
-        for (int word = 0; word < _used.Length; word++)
+        for (int word = _firstNotFull; word < _used.Length; word++)
         {
+            _firstNotFull = word;
             ulong free = ~_used[word];
             if (free != 0)
             {
@@ -29,6 +33,7 @@ internal sealed class IdAllocator
         }
 
         int next = _used.Length * 64;
+        _firstNotFull = _used.Length;
         Array.Resize(ref _used, _used.Length * 2);
         _used[next / 64] = 1;
         Limit = Math.Max(Limit, next + 1);
@@ -44,6 +49,7 @@ internal sealed class IdAllocator
         }
 
         _used[id / 64] &= ~mask;
+        _firstNotFull = Math.Min(_firstNotFull, id / 64);
         while (Limit > 0 && (_used[(Limit - 1) / 64] & (1UL << ((Limit - 1) % 64))) == 0)
         {
             Limit--;
