@@ -32,7 +32,9 @@ public sealed partial class Shrinker
         if (running > 0)
         {
             long nowMs = Registry.NowMilliseconds();
-            runningFor = TimeSpan.FromMilliseconds(Math.Max(0, nowMs - (busy & BusyStartMask)));
+            // The start is kept modulo 2^44 ms (557 years); so is the difference, which is right for any real duration
+            // whatever epoch the clock counts from.
+            runningFor = TimeSpan.FromMilliseconds((nowMs - (busy & BusyStartMask)) & BusyStartMask);
         }
 
         long deferred = TotalDeferred();
@@ -99,12 +101,12 @@ public sealed partial class Shrinker
         Interlocked.Increment(ref _passes);
         if (scanned != 0)
         {
-            Interlocked.Add(ref _scanned, scanned);
+            Saturating.InterlockedAdd(ref _scanned, scanned);
         }
 
         if (freed != 0)
         {
-            Interlocked.Add(ref _freed, freed);
+            Saturating.InterlockedAdd(ref _freed, freed);
         }
     }
 
@@ -115,7 +117,7 @@ public sealed partial class Shrinker
     /// <summary>Adds to the objects scanned and freed by a direct scan call (the debug endpoint's <c>scan</c>).</summary>
     internal void RecordDirectScan(long scanned, long freed)
     {
-        Interlocked.Add(ref _scanned, Saturating.NonNegative(scanned));
-        Interlocked.Add(ref _freed, Saturating.NonNegative(freed));
+        Saturating.InterlockedAdd(ref _scanned, Saturating.NonNegative(scanned));
+        Saturating.InterlockedAdd(ref _freed, Saturating.NonNegative(freed));
     }
 }

@@ -48,7 +48,7 @@ public sealed partial class ShrinkerRegistry
 
         if (options.TimeProvider is null)
         {
-            Throw.Argument(nameof(options), $"{nameof(ShrinkerRegistryOptions)}.{nameof(ShrinkerRegistryOptions.TimeProvider)} must not be null.");
+            throw new ArgumentNullException(nameof(options), $"{nameof(ShrinkerRegistryOptions)}.{nameof(ShrinkerRegistryOptions.TimeProvider)} must not be null.");
         }
 
         NodeCount = options.NodeCount;

@@ -379,7 +379,8 @@ public class DoShrinkSlabTests
         var registry = new ShrinkerRegistry();
         var empty = new Recorder(registry, "empty", () => Shrinker.Empty, Rule(ScanMode.FreesAll));
 
-        long result = registry.DoShrinkSlab(empty.Shrinker, 0, registry.Root, 0);
+        long now = 0;
+        long result = registry.DoShrinkSlab(empty.Shrinker, 0, registry.Root, 0, ref now);
 
         Assert.Equal(Shrinker.Empty, result);
         Assert.Empty(empty.Requests);

@@ -24,4 +24,21 @@ internal static class Saturating
     public static long Times4(long a) => a > long.MaxValue / 4 ? long.MaxValue : a * 4;
 
     public static long NonNegative(long a) => a < 0 ? 0 : a;
+
+    /// <summary>Atomically adds a non-negative <paramref name="value"/>, stopping at <see cref="long.MaxValue"/>.</summary>
+    public static void InterlockedAdd(ref long location, long value)
+    {
+        long current = Volatile.Read(ref location);
+        while (true)
+        {
+            long next = Add(current, value);
+            long seen = Interlocked.CompareExchange(ref location, next, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
 }
