@@ -61,6 +61,34 @@ public class GroupBitmapProtocolTests
     }
 
     [Fact]
+    public void MarkHasObjects_RacingLazySummaryClear_UnitStaysReachable()
+    {
+        CoyoteTest.Run(async () =>
+        {
+            var registry = new ShrinkerRegistry(new ShrinkerRegistryOptions { NodeCount = 1 });
+            MemoryGroup tenant = registry.Root.CreateChild("tenant");
+            var objects = new Objects();
+            Shrinker s = Register(registry, objects);
+            s.MarkHasObjects(tenant);
+            registry.ShrinkSlab(0, tenant, 0); // Empty twice: the unit bit is cleared, its summary bit left set (lazy)
+
+            // This pass finds the unit empty and clears the summary bit while the other task adds and marks.
+            Task pass = Task.Run(() => registry.ShrinkSlab(0, tenant, ShrinkerRegistry.DefaultPriority));
+            Task add = Task.Run(() =>
+            {
+                Interlocked.Increment(ref objects.InGroup);
+                s.MarkHasObjects(tenant);
+            });
+            await Tasks.All(pass, add);
+
+            Specification.Assert(tenant.IsShrinkerBitSet(0, s.GroupAwareId), "The unit bit of a group with objects ended clear.");
+            Specification.Assert(
+                (tenant.GetSummaries(0)[0].Bits & 1) != 0,
+                "The unit has a bit set but its summary bit ended clear: group passes skip the unit and never reclaim it.");
+        }, Iterations);
+    }
+
+    [Fact]
     public void TableGrowth_ConcurrentMarkAndDeferredUpdate_LosesNothing()
     {
         CoyoteTest.Run(async () =>
