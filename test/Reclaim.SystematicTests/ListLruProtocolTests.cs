@@ -39,6 +39,28 @@ public class ListLruProtocolTests
     }
 
     [Fact]
+    public void AddAndRemove_SameItemRacing_ListStaysConsistent()
+    {
+        CoyoteTest.Run(async () =>
+        {
+            var registry = new ShrinkerRegistry(new ShrinkerRegistryOptions { NodeCount = 1 });
+            var lru = new ListLru<Item>(registry.Alloc("lru"));
+            var first = new Item(1);
+            var raced = new Item(2);
+            lru.Add(first);
+
+            Task add = Task.Run(() => lru.Add(raced));
+            Task remove = Task.Run(() => lru.Remove(raced));
+            await Tasks.All(add, remove);
+
+            List<int> keys = Keys(lru, registry.Root);
+            Specification.Assert(keys.Contains(1), $"The item that was never touched is gone from the list [{string.Join(", ", keys)}].");
+            Specification.Assert(keys.Count == lru.CountOf(), $"The list holds {keys.Count} items but counts {lru.CountOf()}.");
+            Specification.Assert(raced.IsListed == keys.Contains(2), "The raced item's listed flag disagrees with the list.");
+        }, Iterations);
+    }
+
+    [Fact]
     public void AddRemoveWalkAndOffline_Concurrently_ItemsNeverLostOrDoubled()
     {
         CoyoteTest.Run(async () =>

@@ -142,6 +142,12 @@ public sealed class ListLru<T> : IMemoryGroupOfflineHook, IDisposable
                     continue;
                 }
 
+                // Claimed by an Add that has not linked it yet: it is not on the list; this Remove comes first.
+                if (!item.LruLinked)
+                {
+                    return false;
+                }
+
                 list.Unlink(item);
                 Volatile.Write(ref item.LruOwner, null);
                 return true;
@@ -171,6 +177,11 @@ public sealed class ListLru<T> : IMemoryGroupOfflineHook, IDisposable
                 if (!ReferenceEquals(item.LruOwner, list))
                 {
                     continue;
+                }
+
+                if (!item.LruLinked)
+                {
+                    return false;
                 }
 
                 list.Unlink(item);

@@ -12,6 +12,11 @@ public abstract class ListLruItem
     internal ListLruItem? LruNext;
     internal LruList? LruOwner;
 
+    // True while linked into its owner's list. An item is claimed (LruOwner set by CAS) before it is linked under the
+    // list's lock, so Remove and Rotate check this under the lock too: a claimed item that is not linked yet is
+    // not on the list (as the kernel's list_lru_del checks list_empty under the lock).
+    internal bool LruLinked;
+
     /// <summary>Whether the item is on a list now.</summary>
     public bool IsListed => Volatile.Read(ref LruOwner) is not null;
 }

@@ -57,6 +57,7 @@ internal sealed class LruList(MemoryGroup group, int node)
         }
 
         Tail = item;
+        item.LruLinked = true;
         Volatile.Write(ref _count, _count + 1);
     }
 
@@ -64,7 +65,7 @@ internal sealed class LruList(MemoryGroup group, int node)
     public void Unlink(ListLruItem item)
     {
         Debug.Assert(Monitor.IsEntered(Gate), "Unlink runs under the list's gate.");
-        Debug.Assert(ReferenceEquals(item.LruOwner, this), "Unlinking an item from a list it is not on.");
+        Debug.Assert(ReferenceEquals(item.LruOwner, this) && item.LruLinked, "Unlinking an item from a list it is not on.");
         if (item.LruPrevious is null)
         {
             Head = item.LruNext;
@@ -85,6 +86,7 @@ internal sealed class LruList(MemoryGroup group, int node)
 
         item.LruPrevious = null;
         item.LruNext = null;
+        item.LruLinked = false;
         Volatile.Write(ref _count, _count - 1);
     }
 

@@ -316,6 +316,28 @@ public class ListLruTests
     }
 
     [Fact]
+    public async Task AddAndRemove_SameItemRacing_ListStaysConsistent()
+    {
+        // Regression: Add claims the item before linking it under the lock; a Remove in between used to unlink an
+        // item that was not linked, cutting the list (found by the ShrinkableCache stress test).
+        var (_, lru, others) = Make(10);
+        var item = new Entry(99);
+        for (int round = 0; round < 500; round++)
+        {
+            using var go = new Barrier(2);
+            await Threaded.Within(Task.WhenAll(
+                Threaded.Start(() => { go.SignalAndWait(Threaded.Timeout); lru.Add(item); }),
+                Threaded.Start(() => { go.SignalAndWait(Threaded.Timeout); lru.Remove(item); })));
+            List<int> order = Order(lru);
+            Assert.Equal(order.Count, lru.Count);
+            Assert.Equal(item.IsListed ? 11 : 10, order.Count);
+            lru.Remove(item);
+        }
+
+        Assert.All(others, e => Assert.True(e.IsListed));
+    }
+
+    [Fact]
     public async Task AddRemoveRotateAndWalk_Concurrently_CountsStayExact()
     {
         var (_, lru, _) = Make(0);
