@@ -148,9 +148,8 @@ public sealed partial class ShrinkerRegistry
         int nid = shrinker.IsNodeAware ? node : 0;
         var control = new ShrinkControl { Node = nid, Group = group };
 
-        CallbackScope.Enter(shrinker);
         long start = now;
-        shrinker.EnterBusy(start);
+        CallbackScope.Enter(shrinker, start);
         long scanned = 0;
         long freed = 0;
         try
@@ -217,8 +216,8 @@ public sealed partial class ShrinkerRegistry
         {
             shrinker.RecordPass(scanned, freed);
             now = NowMilliseconds();
-            shrinker.LeaveBusy(now - start);
             CallbackScope.Exit();
+            shrinker.AddCallbackTime(now - start);
         }
     }
 

@@ -3,48 +3,71 @@ using System.Runtime.CompilerServices;
 namespace Reclaim.Internal;
 
 /// <summary>
-/// Which shrinkers the current thread is inside (a pass may run inside a callback of another pass, so this is a
-/// stack). Lets <see cref="Shrinker.Free"/> refuse to wait for itself. Thread-static: no synchronisation needed.
+/// Which shrinkers each thread is inside, and since when (a pass may run inside a callback of another pass, so each
+/// thread has a stack of frames). The owning thread pushes and pops without any atomic operation; other threads read
+/// the frames to tell which callbacks are running now and for how long (stuck-callback detection), and
+/// <see cref="Shrinker.Free"/> reads its own thread's frames to refuse waiting for itself.
 /// </summary>
-internal static class CallbackScope
+/// <remarks>
+/// Observers read another thread's frames without synchronisation: they may see a frame pushed or popped a moment
+/// late, or a slot of an array being replaced by a larger one. Accepted: the result is a statistic, exact at rest and
+/// off by at most the calls entering or leaving at that instant. Keeping this off the interlocked path saves two
+/// compare-and-swaps per shrinker visited.
+/// </remarks>
+internal sealed class CallbackScope
 {
-    [ThreadStatic]
-    private static Shrinker?[]? t_stack;
+    private static readonly object s_gate = new();
+    private static CallbackScope[] s_all = [];
 
     [ThreadStatic]
-    private static int t_depth;
+    private static CallbackScope? t_current;
+
+    private readonly WeakReference<Thread> _owner = new(Thread.CurrentThread);
+    private Shrinker?[] _shrinkers = new Shrinker?[8];
+    private long[] _since = new long[8];
+    private int _depth;
+
+    /// <summary>Whether this thread is inside any shrinker's callback.</summary>
+    public static bool IsActive => t_current is { } scope && scope._depth > 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Enter(Shrinker shrinker)
+    public static void Enter(Shrinker shrinker, long nowMs)
     {
-        Shrinker?[]? stack = t_stack;
-        int depth = t_depth;
-        if (stack is null || depth == stack.Length)
+        CallbackScope scope = t_current ?? Register();
+        int depth = scope._depth;
+        if (depth == scope._shrinkers.Length)
         {
-            stack = Grow();
+            scope.Grow();
         }
 
-        stack[depth] = shrinker;
-        t_depth = depth + 1;
+        scope._since[depth] = nowMs;
+        scope._shrinkers[depth] = shrinker;
+
+        // Release: an observer that reads the new depth sees the frame's shrinker and start.
+        Volatile.Write(ref scope._depth, depth + 1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Exit()
     {
-        int depth = t_depth - 1;
-        t_stack![depth] = null;
-        t_depth = depth;
+        CallbackScope scope = t_current!;
+        int depth = scope._depth - 1;
+        Volatile.Write(ref scope._depth, depth);
+        scope._shrinkers[depth] = null;
     }
 
-    /// <summary>Whether this thread is inside any shrinker's callback.</summary>
-    public static bool IsActive => t_depth > 0;
-
+    /// <summary>Whether the calling thread is inside <paramref name="shrinker"/>'s callback.</summary>
     public static bool IsInside(Shrinker shrinker)
     {
-        Shrinker?[]? stack = t_stack;
-        for (int i = t_depth - 1; i >= 0; i--)
+        CallbackScope? scope = t_current;
+        if (scope is null)
         {
-            if (ReferenceEquals(stack![i], shrinker))
+            return false;
+        }
+
+        for (int i = scope._depth - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(scope._shrinkers[i], shrinker))
             {
                 return true;
             }
@@ -53,17 +76,62 @@ internal static class CallbackScope
         return false;
     }
 
-    // Once per thread (and again only for passes nested more than 8 deep): not on the steady reclaim path.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Shrinker?[] Grow()
+    /// <summary>How many frames on all threads are inside <paramref name="shrinker"/>, and the earliest start among them.</summary>
+    public static int Running(Shrinker shrinker, out long earliestMs)
     {
-        Shrinker?[] stack = t_stack ?? new Shrinker?[8];
-        if (t_depth == stack.Length)
+        earliestMs = long.MaxValue;
+        int running = 0;
+        foreach (CallbackScope scope in Volatile.Read(ref s_all))
         {
-            Array.Resize(ref stack, stack.Length * 2);
+            int depth = Volatile.Read(ref scope._depth);
+            Shrinker?[] shrinkers = scope._shrinkers;
+            long[] since = scope._since;
+            for (int i = 0; i < depth && i < shrinkers.Length && i < since.Length; i++)
+            {
+                if (ReferenceEquals(shrinkers[i], shrinker))
+                {
+                    running++;
+                    earliestMs = Math.Min(earliestMs, since[i]);
+                }
+            }
         }
 
-        t_stack = stack;
-        return stack;
+        return running;
+    }
+
+    // Once per thread that ever runs a pass: not on the steady reclaim path. Scopes of threads that have ended are
+    // dropped here, so the list follows the live threads.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static CallbackScope Register()
+    {
+        var scope = new CallbackScope();
+        lock (s_gate)
+        {
+            var live = new List<CallbackScope>(s_all.Length + 1) { scope };
+            foreach (CallbackScope other in s_all)
+            {
+                if (other._owner.TryGetTarget(out Thread? thread) && thread.IsAlive)
+                {
+                    live.Add(other);
+                }
+            }
+
+            Volatile.Write(ref s_all, [.. live]);
+        }
+
+        t_current = scope;
+        return scope;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow()
+    {
+        // Since first, then shrinkers: an observer reading a shrinker from the new array finds its start too.
+        long[] since = new long[_since.Length * 2];
+        Array.Copy(_since, since, _since.Length);
+        Shrinker?[] shrinkers = new Shrinker?[_shrinkers.Length * 2];
+        Array.Copy(_shrinkers, shrinkers, _shrinkers.Length);
+        Volatile.Write(ref _since, since);
+        Volatile.Write(ref _shrinkers, shrinkers);
     }
 }
