@@ -17,7 +17,12 @@ namespace Reclaim.SystematicTests.Infrastructure;
 /// <para>
 /// Iterations: each test passes a default sized for the whole project to run in well under a minute on 2 cores. Set
 /// <c>RECLAIM_COYOTE_ITERATIONS</c> to run every test that many iterations instead (long runs), and
-/// <c>RECLAIM_COYOTE_SEED</c> to fix the random seed (the seed of a run is printed in every failure).
+/// <c>RECLAIM_COYOTE_SEED</c> to fix the random seed (each test prints its seed, and a failure names it).
+/// </para>
+/// <para>
+/// Replay: a failure writes its reproducible trace to <c>coyote-traces/&lt;test&gt;.json</c> beside the test assembly
+/// and names the file; run that one test with <c>RECLAIM_COYOTE_REPLAY=&lt;file&gt;</c> to replay the failing schedule
+/// (under a debugger, say).
 /// </para>
 /// <para>
 /// Scheduling points: every <c>SchedulingPoints.Interleave()</c> in the Reclaim sources, every <c>lock</c> and task
@@ -34,6 +39,9 @@ internal static class CoyoteTest
 
     /// <summary>Fixes the random seed of every test.</summary>
     public const string SeedVariable = "RECLAIM_COYOTE_SEED";
+
+    /// <summary>A file holding a reproducible trace that a failure wrote: the test (filter to it) replays that one schedule.</summary>
+    public const string ReplayVariable = "RECLAIM_COYOTE_REPLAY";
 
     // Every test here ends in a few hundred scheduling steps; an iteration that reaches this bound is spinning (a
     // livelock) and fails.
@@ -58,24 +66,29 @@ internal static class CoyoteTest
             : defaultIterations;
     }
 
+    /// <summary>The seed: <c>RECLAIM_COYOTE_SEED</c> when set, otherwise a new random one (printed, so a run can be repeated).</summary>
+    public static uint Seed()
+    {
+        string? value = Environment.GetEnvironmentVariable(SeedVariable);
+        return uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out uint seed)
+            ? seed
+            : (uint)Random.Shared.Next();
+    }
+
     /// <summary>Makes the configuration every test uses.</summary>
-    public static Configuration CreateConfiguration(uint iterations)
+    public static Configuration CreateConfiguration(uint iterations, uint seed)
     {
         Configuration configuration = Configuration.Create()
             .WithTestingIterations(iterations)
+            .WithRandomGeneratorSeed(seed)
             .WithMaxSchedulingSteps(MaxSteps)
             .WithFailureOnMaxStepsBoundEnabled(true)
             .WithAtomicOperationRaceCheckingEnabled(true)
             .WithVolatileOperationRaceCheckingEnabled(true)
             .WithPartiallyControlledConcurrencyAllowed(false)
             .WithTelemetryEnabled(false);
-        string? seed = Environment.GetEnvironmentVariable(SeedVariable);
-        if (uint.TryParse(seed, NumberStyles.None, CultureInfo.InvariantCulture, out uint value))
-        {
-            configuration = configuration.WithRandomGeneratorSeed(value);
-        }
-
-        return configuration;
+        string? replay = Environment.GetEnvironmentVariable(ReplayVariable);
+        return string.IsNullOrEmpty(replay) ? configuration : configuration.WithReproducibleTrace(File.ReadAllText(replay));
     }
 
     /// <summary>
@@ -85,7 +98,7 @@ internal static class CoyoteTest
     /// <returns>The report, for tests that check what was explored.</returns>
     public static TestReport Run(Func<Task> test, uint defaultIterations, [CallerMemberName] string name = "")
     {
-        TestReport report = Explore(test, defaultIterations, out string failure, name);
+        TestReport report = Explore(test, Iterations(defaultIterations), out string failure, name);
         if (report.NumOfFoundBugs > 0)
         {
             Assert.Fail(failure);
@@ -94,14 +107,18 @@ internal static class CoyoteTest
         return report;
     }
 
-    /// <summary>Explores <paramref name="test"/> and returns the report without judging it (for tests that expect a bug).</summary>
+    /// <summary>
+    /// Explores <paramref name="test"/> for exactly <paramref name="iterations"/> iterations (or until a bug) and returns
+    /// the report without judging it: for tests that expect a bug.
+    /// </summary>
     /// <param name="test">The test body, run once per iteration.</param>
-    /// <param name="defaultIterations">The iterations when <c>RECLAIM_COYOTE_ITERATIONS</c> is not set.</param>
+    /// <param name="iterations">The most iterations to run; <c>RECLAIM_COYOTE_ITERATIONS</c> does not change it.</param>
     /// <param name="failure">The full text to fail with: the bug, Coyote's report and the traces.</param>
     /// <param name="name">The test's name, for the text.</param>
-    public static TestReport Explore(Func<Task> test, uint defaultIterations, out string failure, [CallerMemberName] string name = "")
+    public static TestReport Explore(Func<Task> test, uint iterations, out string failure, [CallerMemberName] string name = "")
     {
-        Configuration configuration = CreateConfiguration(Iterations(defaultIterations));
+        uint seed = Seed();
+        Configuration configuration = CreateConfiguration(iterations, seed);
         var stopwatch = Stopwatch.StartNew();
         using TestingEngine engine = TestingEngine.Create(configuration, test);
         engine.Run();
@@ -110,17 +127,17 @@ internal static class CoyoteTest
         TestReport report = engine.TestReport;
         uint explored = (uint)(report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths);
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{name}: {explored} iterations in {stopwatch.ElapsedMilliseconds} ms, seed {Seed(configuration)}, {report.NumOfFoundBugs} bug(s); " +
+            $"{name}: {explored} iterations in {stopwatch.ElapsedMilliseconds} ms, seed {seed}, {report.NumOfFoundBugs} bug(s); " +
             $"up to {report.MaxControlledOperations} operations and {Math.Max(report.MaxExploredFairSteps, report.MaxExploredUnfairSteps)} scheduling steps per iteration.");
 
-        failure = report.NumOfFoundBugs > 0 ? Describe(engine, configuration, name, explored) : string.Empty;
+        failure = report.NumOfFoundBugs > 0 ? Describe(engine, seed, name, explored) : string.Empty;
         return report;
     }
 
-    private static string Describe(TestingEngine engine, Configuration configuration, string name, uint explored)
+    private static string Describe(TestingEngine engine, uint seed, string name, uint explored)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Coyote found a bug in {name} at iteration {explored} (seed {Seed(configuration)}; set {SeedVariable} to rerun the exploration, or replay the reproducible trace below with Configuration.WithReproducibleTrace):");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Coyote found a bug in {name} at iteration {explored} (seed {seed}; set {SeedVariable}={seed} to rerun the exploration):");
         foreach (string bug in engine.TestReport.BugReports)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  {bug}");
@@ -129,16 +146,18 @@ internal static class CoyoteTest
         text.AppendLine();
         text.AppendLine(engine.GetReport());
         text.AppendLine();
-        text.AppendLine("Reproducible trace:");
-        text.AppendLine(Truncate(engine.ReproducibleTrace));
+        string trace = engine.ReproducibleTrace ?? string.Empty;
+        string directory = Path.Combine(AppContext.BaseDirectory, "coyote-traces");
+        Directory.CreateDirectory(directory);
+        string file = Path.Combine(directory, $"{name}.json");
+        File.WriteAllText(file, trace);
+        text.AppendLine(CultureInfo.InvariantCulture, $"Reproducible trace (written to {file}; replay it with {ReplayVariable}={file}):");
+        text.AppendLine(trace);
         text.AppendLine();
         text.AppendLine("Readable trace:");
         text.AppendLine(Truncate(engine.ReadableTrace));
         return text.ToString();
     }
-
-    private static string Seed(Configuration configuration) =>
-        configuration.RandomGeneratorSeed?.ToString(CultureInfo.InvariantCulture) ?? "random";
 
     private static string Truncate(string? trace) =>
         trace is null ? "(none)"
