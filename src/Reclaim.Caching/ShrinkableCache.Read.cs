@@ -54,17 +54,7 @@ public sealed partial class ShrinkableCache<TKey, TValue>
     public TValue GetOrAdd(TKey key, Func<TKey, TValue> valueFactory, MemoryGroup group)
     {
         ArgumentNullException.ThrowIfNull(valueFactory);
-        ValidateGroup(group);
-        ThrowIfDisposed();
-        if (TryGetLive(key, out Entry? entry))
-        {
-            entry.Touch();
-            RecordHit();
-            return entry.Value;
-        }
-
-        RecordMiss();
-        return AddIfAbsent(key, valueFactory(key), group);
+        return GetOrAdd(key, static (k, factory) => factory(k), valueFactory, group);
     }
 
     /// <summary>

@@ -122,74 +122,14 @@ public sealed class ListLru<T> : IMemoryGroupOfflineHook, IDisposable
     /// <returns><see langword="true"/> if it was on a list of these lists; <see langword="false"/> if it was on none.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidOperationException">Called from an isolate callback walking the same list.</exception>
-    public bool Remove(T item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        while (true)
-        {
-            LruList? list = Volatile.Read(ref item.LruOwner);
-            if (list is null)
-            {
-                return false;
-            }
-
-            list.ThrowIfWalkedByThisThread();
-            lock (list.Gate)
-            {
-                // The item may have moved (splice at offline) or left since we read its owner: check under the lock.
-                if (!ReferenceEquals(item.LruOwner, list))
-                {
-                    continue;
-                }
-
-                // Claimed by an Add that has not linked it yet: it is not on the list; this Remove comes first.
-                if (!item.LruLinked)
-                {
-                    return false;
-                }
-
-                list.Unlink(item);
-                Volatile.Write(ref item.LruOwner, null);
-                return true;
-            }
-        }
-    }
+    public bool Remove(T item) => Unlist(item, relink: false);
 
     /// <summary>Moves <paramref name="item"/> to the hot end of its list (it was just used).</summary>
     /// <param name="item">The item.</param>
     /// <returns>Whether the item was on a list.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidOperationException">Called from an isolate callback walking the same list.</exception>
-    public bool Rotate(T item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        while (true)
-        {
-            LruList? list = Volatile.Read(ref item.LruOwner);
-            if (list is null)
-            {
-                return false;
-            }
-
-            list.ThrowIfWalkedByThisThread();
-            lock (list.Gate)
-            {
-                if (!ReferenceEquals(item.LruOwner, list))
-                {
-                    continue;
-                }
-
-                if (!item.LruLinked)
-                {
-                    return false;
-                }
-
-                list.Unlink(item);
-                list.LinkHot(item);
-                return true;
-            }
-        }
-    }
+    public bool Rotate(T item) => Unlist(item, relink: true);
 
     /// <summary>Items on the list for <paramref name="group"/> and <paramref name="node"/>, read without the lock (<c>list_lru_count_one</c>).</summary>
     /// <param name="node">The node.</param>
@@ -348,6 +288,48 @@ public sealed class ListLru<T> : IMemoryGroupOfflineHook, IDisposable
             if (moved > 0)
             {
                 Shrinker.MarkHasObjects(parent, node);
+            }
+        }
+    }
+
+    /// <summary>Takes an item off its list, and puts it back at the hot end when <paramref name="relink"/> (rotate).</summary>
+    private static bool Unlist(T item, bool relink)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        while (true)
+        {
+            LruList? list = Volatile.Read(ref item.LruOwner);
+            if (list is null)
+            {
+                return false;
+            }
+
+            list.ThrowIfWalkedByThisThread();
+            lock (list.Gate)
+            {
+                // The item may have moved (splice at offline) or left since we read its owner: check under the lock.
+                if (!ReferenceEquals(item.LruOwner, list))
+                {
+                    continue;
+                }
+
+                // Claimed by an Add that has not linked it yet: it is not on the list; this call comes first.
+                if (!item.LruLinked)
+                {
+                    return false;
+                }
+
+                list.Unlink(item);
+                if (relink)
+                {
+                    list.LinkHot(item);
+                }
+                else
+                {
+                    Volatile.Write(ref item.LruOwner, null);
+                }
+
+                return true;
             }
         }
     }

@@ -1,4 +1,4 @@
-namespace Reclaim.Caching.Tests;
+namespace Reclaim.Testing;
 
 /// <summary>
 /// Threads for tests that need a real blocked thread (a callback held at a gate), with waits that time out so a
