@@ -96,9 +96,12 @@ public sealed class ListLru<T> : IMemoryGroupOfflineHook, IDisposable
             bool first;
             lock (list.Gate)
             {
-                if (list.IsDead)
+                if (list.IsDead || !list.Group.IsOnline)
                 {
-                    // Its group went offline after we looked the list up: retry on the ancestor's list.
+                    // Its group went offline after we looked the list up: the list was spliced (dead), or we made it
+                    // afresh after the splice. Retry on the nearest online ancestor's list (IsOnline is now false).
+                    // A list made afresh stays empty (every add to it retries like this one) and is left in place:
+                    // removing it here could race the offline hook, which must find and splice the original.
                     Volatile.Write(ref item.LruOwner, null);
                     continue;
                 }
