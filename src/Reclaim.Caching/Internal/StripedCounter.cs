@@ -8,7 +8,9 @@ namespace Reclaim.Caching.Internal;
 /// sums the cells.
 /// </summary>
 /// <remarks>
-/// Increments are <see cref="Interlocked"/>: a thread that migrates between reading its processor id and adding may
+/// Uncontended, every thread adds to one base cell (stripe 1) with a compare-and-swap, which costs less than asking for
+/// the processor id; the first failed swap (another thread added at the same moment) switches the counter to stripes
+/// for good, as BitFaster's and Java's Striped64 counters do. Increments are <see cref="Interlocked"/>: a thread that migrates between reading its processor id and adding may
 /// share a cell with another thread, which costs a contended add, never a lost count. A sum read while increments run
 /// is a snapshot: each cell is read once, exactly (accepted: these are statistics).
 /// </remarks>
@@ -21,6 +23,9 @@ internal sealed class StripedCounter
     private readonly long[] _cells;
     private readonly int _counters;
     private readonly int _mask;
+
+    // 0 until two threads collided on the base cell; then 1 for good (stripes from then on).
+    private int _contended;
 
     /// <summary>Makes <paramref name="counters"/> counters (at most <see cref="Stride"/>), all 0.</summary>
     public StripedCounter(int counters)
@@ -39,6 +44,18 @@ internal sealed class StripedCounter
     /// <summary>Adds 1 to counter <paramref name="counter"/> in the calling processor's stripe.</summary>
     public void Increment(int counter)
     {
+        if (Volatile.Read(ref _contended) == 0)
+        {
+            ref long cell = ref _cells[Stride + counter];
+            long value = Volatile.Read(ref cell);
+            if (Interlocked.CompareExchange(ref cell, value + 1, value) == value)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _contended, 1);
+        }
+
         int stripe = (Thread.GetCurrentProcessorId() & _mask) + 1;
         Interlocked.Increment(ref _cells[(stripe * Stride) + counter]);
     }
