@@ -1,0 +1,191 @@
+using System.Globalization;
+
+namespace Reclaim.Pressure;
+
+/// <summary>
+/// The process's memory cgroup, v1 or v2, read from the files the kernel exposes: its limit (the smallest over the
+/// cgroup and its ancestors, as the kernel enforces it), v2's <c>memory.high</c>, and its usage minus inactive file
+/// pages (what the runtime itself counts as used: page cache the kernel can drop on its own is not pressure).
+/// </summary>
+/// <remarks>
+/// Where both hierarchies are mounted (hybrid), the memory controller's own hierarchy is used: v1 when a v1 memory line
+/// is in <c>/proc/self/cgroup</c>, else v2. Files are read on every call (a cgroup write changes them at run time); each
+/// read is a few small files, cheap enough for a periodic sampler but not for a hot path.
+/// </remarks>
+internal sealed class CgroupMemory
+{
+    // v1 reports "no limit" as the largest page-aligned long (9223372036854771712); anything this large is no limit.
+    private const long UnlimitedThreshold = 1L << 62;
+
+    private readonly string _root;
+
+    private CgroupMemory(int version, string directory, string root)
+    {
+        Version = version;
+        Directory = directory;
+        _root = root;
+    }
+
+    /// <summary>1 or 2.</summary>
+    public int Version { get; }
+
+    /// <summary>The process's memory cgroup directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>Finds the process's memory cgroup, or null where there is none (not Linux, no memory controller, not mounted).</summary>
+    /// <param name="procSelfCgroup">The text of <c>/proc/self/cgroup</c>; null to read it.</param>
+    /// <param name="cgroupRoot">Where the cgroup file systems are mounted.</param>
+    public static CgroupMemory? Detect(string? procSelfCgroup = null, string cgroupRoot = "/sys/fs/cgroup")
+    {
+        try
+        {
+            procSelfCgroup ??= OperatingSystem.IsLinux() && File.Exists("/proc/self/cgroup") ? File.ReadAllText("/proc/self/cgroup") : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        if (procSelfCgroup is null)
+        {
+            return null;
+        }
+
+        string? v1Path = null, v2Path = null;
+        foreach (string line in procSelfCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] parts = line.Split(':', 3);
+            if (parts.Length != 3)
+            {
+                continue;
+            }
+
+            if (parts[0] == "0" && parts[1].Length == 0)
+            {
+                v2Path = parts[2];
+            }
+            else if (parts[1].Split(',').Contains("memory"))
+            {
+                v1Path = parts[2];
+            }
+        }
+
+        if (v1Path is not null)
+        {
+            string root = Path.Combine(cgroupRoot, "memory");
+            string? dir = Existing(root, v1Path, "memory.limit_in_bytes");
+            return dir is null ? null : new CgroupMemory(1, dir, root);
+        }
+
+        if (v2Path is not null)
+        {
+            string? dir = Existing(cgroupRoot, v2Path, "memory.current");
+            return dir is null ? null : new CgroupMemory(2, dir, cgroupRoot);
+        }
+
+        return null;
+    }
+
+    /// <summary>The hard limit in bytes (the smallest over the hierarchy), or null when unlimited or unreadable.</summary>
+    public long? ReadLimit() => SmallestUpTheHierarchy(Version == 1 ? "memory.limit_in_bytes" : "memory.max");
+
+    /// <summary>v2's <c>memory.high</c> (smallest over the hierarchy), or null when unset, unlimited or v1.</summary>
+    public long? ReadHigh() => Version == 2 ? SmallestUpTheHierarchy("memory.high") : null;
+
+    /// <summary>Usage in bytes minus inactive file pages, or null when unreadable.</summary>
+    public long? ReadUsage()
+    {
+        long? usage = ReadNumber(Path.Combine(Directory, Version == 1 ? "memory.usage_in_bytes" : "memory.current"));
+        if (usage is null)
+        {
+            return null;
+        }
+
+        long inactiveFile = ReadStat(Version == 1 ? "total_inactive_file" : "inactive_file") ?? 0;
+        return Math.Max(0, usage.Value - inactiveFile);
+    }
+
+    /// <summary>Parses a limit file's text: a number, or <c>max</c> (v2) / a huge number (v1) for no limit.</summary>
+    internal static bool TryParseLimit(string text, out long? limit)
+    {
+        text = text.Trim();
+        limit = null;
+        if (text == "max")
+        {
+            return true;
+        }
+
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value))
+        {
+            return false;
+        }
+
+        limit = value >= UnlimitedThreshold ? null : value;
+        return true;
+    }
+
+    private static string? Existing(string root, string cgroupPath, string probeFile)
+    {
+        // In a container the process's path may be relative to a mount of its own cgroup: fall back to the root.
+        string dir = Path.Combine(root, cgroupPath.TrimStart('/'));
+        if (File.Exists(Path.Combine(dir, probeFile)))
+        {
+            return dir;
+        }
+
+        return File.Exists(Path.Combine(root, probeFile)) ? root : null;
+    }
+
+    private static long? ReadNumber(string file)
+    {
+        try
+        {
+            return File.Exists(file) && TryParseLimit(File.ReadAllText(file), out long? value) ? value : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private long? ReadStat(string key)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines(Path.Combine(Directory, "memory.stat")))
+            {
+                int space = line.IndexOf(' ', StringComparison.Ordinal);
+                if (space > 0 && line.AsSpan(0, space).SequenceEqual(key) &&
+                    long.TryParse(line.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long value))
+                {
+                    return value;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return null;
+    }
+
+    private long? SmallestUpTheHierarchy(string file)
+    {
+        long? smallest = null;
+        string root = Path.GetFullPath(_root);
+        for (string? dir = Path.GetFullPath(Directory); dir is not null && dir.StartsWith(root, StringComparison.Ordinal); dir = Path.GetDirectoryName(dir))
+        {
+            long? value = ReadNumber(Path.Combine(dir, file));
+            if (value is not null && (smallest is null || value < smallest))
+            {
+                smallest = value;
+            }
+        }
+
+        return smallest;
+    }
+}
