@@ -271,22 +271,16 @@ public class LifecycleTests
     public async Task FreeAsync_WhileScanInFlight_CompletesAfterScan()
     {
         var registry = new ShrinkerRegistry();
-        using var inScan = new ManualResetEventSlim();
-        using var releaseScan = new ManualResetEventSlim();
-        Shrinker s = registry.Alloc("slow");
-        s.CountObjects = (Shrinker _, ref ShrinkControl _) => 10;
-        s.ScanObjects = (Shrinker _, ref ShrinkControl sc) => { inScan.Set(); releaseScan.Wait(Timeout); return sc.NrToScan; };
-        s.Register();
-        var pass = Threaded.Start(() => registry.ShrinkSlab(0, null, 0));
-        Assert.True(inScan.Wait(Timeout, TestContext.Current.CancellationToken));
+        using var gated = new GatedShrinker(registry, "slow");
+        Task pass = gated.StartPassAndWaitInside();
 
-        Task free = s.FreeAsync(TestContext.Current.CancellationToken);
+        Task free = gated.Shrinker.FreeAsync(TestContext.Current.CancellationToken);
         Assert.False(free.IsCompleted);
-        releaseScan.Set();
+        gated.Release();
         await Threaded.Within(free);
         await Threaded.Within(pass);
 
-        Assert.Equal(ShrinkerState.Freed, s.State);
+        Assert.Equal(ShrinkerState.Freed, gated.Shrinker.State);
         Assert.Equal(0, registry.RegisteredCount);
     }
 
@@ -294,21 +288,9 @@ public class LifecycleTests
     public async Task FreeAsync_Cancelled_StaysFreeingUntilNextFree()
     {
         var registry = new ShrinkerRegistry();
-        using var inScan = new ManualResetEventSlim();
-        using var releaseScan = new ManualResetEventSlim();
-        int scans = 0;
-        Shrinker s = registry.Alloc("slow");
-        s.CountObjects = (Shrinker _, ref ShrinkControl _) => 10;
-        s.ScanObjects = (Shrinker _, ref ShrinkControl sc) =>
-        {
-            Interlocked.Increment(ref scans);
-            inScan.Set();
-            releaseScan.Wait(Timeout);
-            return sc.NrToScan;
-        };
-        s.Register();
-        var pass = Threaded.Start(() => registry.ShrinkSlab(0, null, 0));
-        Assert.True(inScan.Wait(Timeout, TestContext.Current.CancellationToken));
+        using var gated = new GatedShrinker(registry, "slow");
+        Shrinker s = gated.Shrinker;
+        Task pass = gated.StartPassAndWaitInside();
         using var cts = new CancellationTokenSource();
 
         Task free = s.FreeAsync(cts.Token);
@@ -319,9 +301,9 @@ public class LifecycleTests
 
         // Another pass does not call a shrinker being freed.
         Assert.Equal(0, registry.ShrinkSlab(0, null, 0));
-        Assert.Equal(1, Volatile.Read(ref scans));
+        Assert.Equal(1, gated.GatedCalls);
 
-        releaseScan.Set();
+        gated.Release();
         await Threaded.Within(pass);
         s.Free();
         Assert.Equal(ShrinkerState.Freed, s.State);
@@ -332,20 +314,15 @@ public class LifecycleTests
     public async Task Free_FromTwoThreadsWhileScanInFlight_BothReturnOnlyWhenFreed()
     {
         var registry = new ShrinkerRegistry();
-        using var inScan = new ManualResetEventSlim();
-        using var releaseScan = new ManualResetEventSlim();
-        Shrinker s = registry.Alloc("slow");
-        s.CountObjects = (Shrinker _, ref ShrinkControl _) => 10;
-        s.ScanObjects = (Shrinker _, ref ShrinkControl sc) => { inScan.Set(); releaseScan.Wait(Timeout); return sc.NrToScan; };
-        s.Register();
-        var pass = Threaded.Start(() => registry.ShrinkSlab(0, null, 0));
-        Assert.True(inScan.Wait(Timeout, TestContext.Current.CancellationToken));
+        using var gated = new GatedShrinker(registry, "slow");
+        Shrinker s = gated.Shrinker;
+        Task pass = gated.StartPassAndWaitInside();
 
         ShrinkerState seenByFirst = default, seenBySecond = default;
         var first = Threaded.Start(() => { s.Free(); seenByFirst = s.State; });
         var second = Threaded.Start(() => { s.Free(); seenBySecond = s.State; });
         Assert.False(await Threaded.CompletesWithin(Task.WhenAll(first, second), TimeSpan.FromMilliseconds(200)));
-        releaseScan.Set();
+        gated.Release();
 
         await Threaded.Within(Task.WhenAll(first, second, pass));
         Assert.Equal(ShrinkerState.Freed, seenByFirst);
@@ -357,37 +334,25 @@ public class LifecycleTests
     {
         // Free waits only for calls into its own shrinker: a stuck callback of another shrinker must not hold it up.
         var registry = new ShrinkerRegistry();
-        using var inStuck = new ManualResetEventSlim();
-        using var releaseStuck = new ManualResetEventSlim();
-        Shrinker stuck = registry.Alloc("stuck");
-        stuck.CountObjects = (Shrinker _, ref ShrinkControl _) => { inStuck.Set(); releaseStuck.Wait(Timeout); return 0; };
-        stuck.ScanObjects = (Shrinker _, ref ShrinkControl _) => 0;
-        stuck.Register();
+        using var gated = new GatedShrinker(registry, "stuck", gateCount: true);
         Shrinker other = TestShrinkers.Counter(registry, "other", 10, out _);
-        var pass = Threaded.Start(() => registry.ShrinkSlab(0, null, 0));
-        Assert.True(inStuck.Wait(Timeout, TestContext.Current.CancellationToken));
+        Task pass = gated.StartPassAndWaitInside();
 
         await Threaded.Within(Threaded.Start(other.Free), "Free of one shrinker waited for another's stuck callback");
         Assert.Equal(ShrinkerState.Freed, other.State);
-        Assert.Equal(1, stuck.GetStatistics().RunningCallbacks);
+        Assert.Equal(1, gated.Shrinker.GetStatistics().RunningCallbacks);
 
-        releaseStuck.Set();
+        gated.Release();
         await Threaded.Within(pass);
-        stuck.Free();
+        gated.Shrinker.Free();
     }
 
     [Fact]
     public async Task Register_WhilePassStuckInAnotherShrinker_DoesNotWait()
     {
         var registry = new ShrinkerRegistry();
-        using var inStuck = new ManualResetEventSlim();
-        using var releaseStuck = new ManualResetEventSlim();
-        Shrinker stuck = registry.Alloc("stuck");
-        stuck.CountObjects = (Shrinker _, ref ShrinkControl _) => { inStuck.Set(); releaseStuck.Wait(Timeout); return 0; };
-        stuck.ScanObjects = (Shrinker _, ref ShrinkControl _) => 0;
-        stuck.Register();
-        var pass = Threaded.Start(() => registry.ShrinkSlab(0, null, 0));
-        Assert.True(inStuck.Wait(Timeout, TestContext.Current.CancellationToken));
+        using var gated = new GatedShrinker(registry, "stuck", gateCount: true);
+        Task pass = gated.StartPassAndWaitInside();
 
         Shrinker? added = null;
         await Threaded.Within(
@@ -395,9 +360,9 @@ public class LifecycleTests
             "Register while a pass is stuck in another shrinker");
         Assert.Equal(2, registry.RegisteredCount);
 
-        releaseStuck.Set();
+        gated.Release();
         await Threaded.Within(pass);
         added!.Free();
-        stuck.Free();
+        gated.Shrinker.Free();
     }
 }
