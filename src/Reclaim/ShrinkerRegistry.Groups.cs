@@ -166,33 +166,8 @@ public sealed partial class ShrinkerRegistry
     /// </summary>
     internal void ReclaimForCharge(MemoryGroup group, long bytes)
     {
-        ReclaimScope.Enter();
-        try
-        {
-            for (int priority = DefaultPriority; priority >= 0; priority--)
-            {
-                for (int node = 0; node < NodeCount; node++)
-                {
-                    for (MemoryGroup? g = group; g is not null; g = MemoryGroup.NextInSubtree(g, group))
-                    {
-                        if (!g.IsOnline)
-                        {
-                            continue;
-                        }
-
-                        ShrinkOne(node, g, priority);
-                        if (Saturating.Add(group.Usage, bytes) <= group.ReclaimLine)
-                        {
-                            return;
-                        }
-                    }
-                }
-            }
-        }
-        finally
-        {
-            ReclaimScope.Exit();
-        }
+        var goal = new ChargeGoal(group, bytes);
+        ReclaimUntil(group, ref goal, 0, CancellationToken.None);
     }
 
     /// <summary>

@@ -32,4 +32,9 @@ internal class ReclaimDiagnostics
     public virtual void UnchargeUnderflow(Groups.MemoryGroup group, long usage, long bytes)
     {
     }
+
+    /// <summary>The reclaimer caught an exception outside any shrinker (a subscriber, a reading) and went on.</summary>
+    public virtual void ReclaimerFailed(Exception exception)
+    {
+    }
 }

@@ -8,8 +8,8 @@ namespace Reclaim.Pressure;
 internal sealed class MemoryLimitResolver(CgroupMemory? cgroup, Func<long> heapHardLimit, Func<long> physicalMemory)
 {
     /// <summary>A resolver over this process: its cgroup, <see cref="GC.GetConfigurationVariables"/>' heap hard limit, and <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>.</summary>
-    public static MemoryLimitResolver ForThisProcess() =>
-        new(CgroupMemory.Detect(), ReadHeapHardLimit, static () => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+    public static MemoryLimitResolver ForThisProcess(CgroupMemory? cgroup) =>
+        new(cgroup, ReadHeapHardLimit, static () => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
 
     /// <summary>The limit: <paramref name="explicitBytes"/> when given, else the smallest source.</summary>
     public MemoryLimit Resolve(long? explicitBytes = null)

@@ -1,7 +1,7 @@
 namespace Reclaim.Pressure;
 
 /// <summary>Where the process's memory limit came from (most specific first).</summary>
-internal enum MemoryLimitSource
+public enum MemoryLimitSource
 {
     /// <summary>Set by the application.</summary>
     Explicit,
@@ -20,4 +20,6 @@ internal enum MemoryLimitSource
 }
 
 /// <summary>A resolved memory limit and where it came from.</summary>
-internal readonly record struct MemoryLimit(long Bytes, MemoryLimitSource Source);
+/// <param name="Bytes">The limit in bytes.</param>
+/// <param name="Source">Where it came from.</param>
+public readonly record struct MemoryLimit(long Bytes, MemoryLimitSource Source);

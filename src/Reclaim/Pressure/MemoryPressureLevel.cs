@@ -1,7 +1,7 @@
 namespace Reclaim.Pressure;
 
 /// <summary>How close the process is to its memory limit: graded, as Chromium's and Apple's pressure levels are.</summary>
-internal enum MemoryPressureLevel
+public enum MemoryPressureLevel
 {
     /// <summary>Below the start watermark (or back below the target after pressure).</summary>
     None,

@@ -50,7 +50,7 @@ public sealed class MemoryLimitResolverTests : IDisposable
         Assert.SkipWhen(GC.GetConfigurationVariables().TryGetValue("GCHeapHardLimit", out object? v) && Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) > 0,
             "this test process runs with a GC heap hard limit");
 
-        MemoryLimit limit = MemoryLimitResolver.ForThisProcess().Resolve();
+        MemoryLimit limit = MemoryLimitResolver.ForThisProcess(CgroupMemory.Detect()).Resolve();
 
         Assert.Contains(limit.Source, new[] { MemoryLimitSource.CgroupV1, MemoryLimitSource.CgroupV2, MemoryLimitSource.PhysicalMemory });
         Assert.InRange(limit.Bytes, 1, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);

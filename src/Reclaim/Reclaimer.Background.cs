@@ -1,0 +1,194 @@
+using Reclaim.Groups;
+using Reclaim.Pressure;
+
+namespace Reclaim;
+
+// Background reclaim (kswapd): one step per wake-up, on the reclaimer's thread.
+public sealed partial class Reclaimer
+{
+    // Charged bytes freed by reclaim since the last gen2 collection: garbage that usage readings still count. Added to
+    // by background and direct reclaim (any thread, Interlocked.Add); zeroed by the reclaimer's thread when it sees a
+    // new gen2 collection (Interlocked.Exchange). A direct reclaim adding just after the zeroing, for bytes the
+    // collection already freed, makes the next readings look lower than they are until the next collection: the cost is
+    // a run that starts a little late, which the next collection corrects.
+    private long _credit;
+
+    // Reclaimer-thread state.
+    private int _lastGen2Count;
+    private bool _awaitingCollection;
+    private long _lastInducedCollection = long.MinValue;
+    private long _runCount;
+    private long _inducedCollectionCount;
+    private ReclaimRun? _lastRun;
+
+    /// <summary>Raised on the reclaimer's thread after each background reclaim run. Keep handlers short.</summary>
+    public event EventHandler<ReclaimRun>? RunCompleted;
+
+    /// <summary>How many background reclaim runs have completed.</summary>
+    public long RunCount => Volatile.Read(ref _runCount);
+
+    /// <summary>How many gen2 collections the reclaimer has induced.</summary>
+    public long InducedCollectionCount => Volatile.Read(ref _inducedCollectionCount);
+
+    /// <summary>The last background reclaim run, or null before the first.</summary>
+    public ReclaimRun? LastRun
+    {
+        get
+        {
+            lock (_observersGate)
+            {
+                return _lastRun;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One wake-up: take the pending signal, refresh the limit when due, read usage, update the level, and run
+    /// background reclaim when usage (less the credit) is at or above the start watermark. Internal so tests can drive
+    /// the decisions with fake readings and a fake clock.
+    /// </summary>
+    internal void Step()
+    {
+        long now = _time.GetTimestamp();
+        (MemoryPressureLevel? signalled, string trigger, long since) = TakePending(now);
+        if (_time.GetElapsedTime(Volatile.Read(ref _limitResolvedAt), now) >= _limitRefreshInterval)
+        {
+            RefreshLimit();
+        }
+
+        SeeCollections();
+        long limit = _limit.Value.Bytes;
+        MemoryUsage usage = ReadUsage();
+        long effective = Math.Max(0, usage.Bytes - Volatile.Read(ref _credit));
+        if (signalled is { } level)
+        {
+            // A source that knows memory is short: reclaim as if usage stood at least at that level's line.
+            effective = Math.Max(effective, LevelLine(level, limit));
+        }
+
+        UpdateLevel(effective, limit);
+        if (effective < Line(_watermarks.Start, limit))
+        {
+            return;
+        }
+
+        // The last run freed objects that no charge accounts for: what they were worth shows only after a collection.
+        // Until one happens, reclaiming again on the same reading would take the same excess twice; unless usage is
+        // critical or a source says memory is short.
+        if (_awaitingCollection && effective < Line(_watermarks.Direct, limit) && signalled is null or MemoryPressureLevel.None)
+        {
+            return;
+        }
+
+        RunBackground(trigger, since, usage.Bytes, effective, limit, _tracker.Level);
+    }
+
+    private void RunBackground(string trigger, long since, long usage, long effective, long limit, MemoryPressureLevel level)
+    {
+        long target = effective - Line(_watermarks.Target, limit);
+        long started = _time.GetTimestamp();
+        var goal = new BackgroundGoal(this, Registry.Root, target, limit);
+        ReclaimResult result = Registry.ReclaimUntil(Registry.Root, ref goal, 1, CancellationToken.None);
+        long ended = _time.GetTimestamp();
+
+        Interlocked.Add(ref _credit, goal.ChargedFreedSinceCollection);
+        _awaitingCollection = !result.TargetMet && result.ObjectsFreed > 0;
+        var run = new ReclaimRun(
+            trigger, level, usage, limit, target, result, goal.InducedCollection,
+            _time.GetElapsedTime(since, started), _time.GetElapsedTime(started, ended));
+        lock (_observersGate)
+        {
+            _lastRun = run;
+        }
+
+        Interlocked.Increment(ref _runCount);
+        try
+        {
+            RunCompleted?.Invoke(this, run);
+        }
+#pragma warning disable CA1031 // A failing subscriber must not stop reclaim.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Registry.Diagnostics.ReclaimerFailed(exception);
+        }
+    }
+
+    /// <summary>A new gen2 collection freed what reclaim dropped: the credit is spent, and a waiting run may go.</summary>
+    private void SeeCollections()
+    {
+        int count = _reader.Gen2CollectionCount;
+        if (count != _lastGen2Count)
+        {
+            _lastGen2Count = count;
+            Interlocked.Exchange(ref _credit, 0);
+            _awaitingCollection = false;
+        }
+    }
+
+    /// <summary>Induces a collection if allowed now; true when it did.</summary>
+    private bool TryInduceCollection()
+    {
+        long now = _time.GetTimestamp();
+        if (!_induceCollections ||
+            (_lastInducedCollection != long.MinValue && _time.GetElapsedTime(_lastInducedCollection, now) < _inducedCollectionInterval))
+        {
+            return false;
+        }
+
+        _lastInducedCollection = now;
+        _reader.InduceCollection();
+        Interlocked.Increment(ref _inducedCollectionCount);
+        SeeCollections();
+        return true;
+    }
+
+    private long LevelLine(MemoryPressureLevel level, long limit) => level switch
+    {
+        MemoryPressureLevel.Critical => Line(_watermarks.Direct, limit),
+        MemoryPressureLevel.Moderate => Line(_watermarks.Start, limit),
+        _ => 0,
+    };
+
+    private static long Line(double fraction, long limit) => (long)(fraction * limit);
+
+    /// <summary>
+    /// A background run's goal: <c>target</c> bytes, counted as the root group's charged bytes falling. After each
+    /// priority, if usage (less the credit and this run's charged progress) is still at or above the direct watermark
+    /// and the run has freed objects, it may induce a collection and measure for real: met when usage is then at or
+    /// below the target watermark, else the rest becomes the new target.
+    /// </summary>
+    private struct BackgroundGoal(Reclaimer reclaimer, MemoryGroup root, long target, long limit) : IReclaimGoal
+    {
+        private long _baseline = root.Usage;
+        private long _target = target;
+        private bool _measuredMet;
+
+        public bool InducedCollection { get; private set; }
+
+        public readonly long ChargedFreedSinceCollection => Math.Max(0, _baseline - root.Usage);
+
+        public readonly bool IsMet() => _measuredMet || _baseline - root.Usage >= _target;
+
+        public void AfterPriority(int priority, long objectsFreed)
+        {
+            if (objectsFreed == 0 || InducedCollection)
+            {
+                return;
+            }
+
+            long usage = reclaimer.ReadUsage().Bytes - Volatile.Read(ref reclaimer._credit) - ChargedFreedSinceCollection;
+            if (usage < Line(reclaimer._watermarks.Direct, limit) || !reclaimer.TryInduceCollection())
+            {
+                return;
+            }
+
+            InducedCollection = true;
+            long measured = reclaimer.ReadUsage().Bytes;
+            long targetLine = Line(reclaimer._watermarks.Target, limit);
+            _baseline = root.Usage;
+            _measuredMet = measured <= targetLine;
+            _target = measured - targetLine;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using Reclaim.Pressure;
+
+namespace Reclaim;
+
+// Start, stop, the background thread and the pressure sources.
+public sealed partial class Reclaimer
+{
+    private Thread? _thread;
+    private ITimer? _samplingTimer;
+    private volatile bool _stopping;
+    private bool _disposed;
+    private IReadOnlyList<MemoryPressureSourceStatus> _sourceStatuses = [];
+
+    /// <summary>
+    /// Starts background reclaim: the reclaimer's thread, the sampling timer and the pressure sources. A source that
+    /// cannot run here is left out and <see cref="Sources"/> says why.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Already started, or stopped (a reclaimer starts once).</exception>
+    /// <exception cref="ObjectDisposedException">Disposed.</exception>
+    public void Start()
+    {
+        lock (_lifecycleGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_thread is not null)
+            {
+                Internal.Throw.InvalidOperation("The reclaimer was already started; a reclaimer starts once.");
+            }
+
+            _thread = new Thread(RunLoop) { IsBackground = true, Name = "Reclaim reclaimer" };
+            _thread.Start();
+
+            var statuses = new List<MemoryPressureSourceStatus>(_sources.Count);
+            foreach (IMemoryPressureSource source in _sources)
+            {
+                statuses.Add(StartSource(source));
+            }
+
+            _sourceStatuses = statuses.AsReadOnly();
+            if (_samplingInterval > TimeSpan.Zero)
+            {
+                _samplingTimer = _time.CreateTimer(static state => ((Reclaimer)state!).Wake(), this, _samplingInterval, _samplingInterval);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops background reclaim: the sources, the timer and the thread (waiting for a run in progress to finish). Direct
+    /// reclaim keeps working. Calling it again does nothing.
+    /// </summary>
+    public void Stop()
+    {
+        Thread? thread;
+        lock (_lifecycleGate)
+        {
+            thread = _thread;
+            if (thread is null || _stopping)
+            {
+                _stopping = true;
+                return;
+            }
+
+            _stopping = true;
+            _samplingTimer?.Dispose();
+            foreach (IMemoryPressureSource source in _sources)
+            {
+                DisposeSource(source);
+            }
+        }
+
+        _wake.Set();
+        if (thread != Thread.CurrentThread)
+        {
+            thread.Join();
+        }
+    }
+
+    /// <summary>Stops background reclaim (<see cref="Stop"/>) and completes every subscriber.</summary>
+    public void Dispose()
+    {
+        Stop();
+        lock (_lifecycleGate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        CompleteObservers();
+        _wake.Dispose();
+    }
+
+    private MemoryPressureSourceStatus StartSource(IMemoryPressureSource source)
+    {
+        try
+        {
+            return source.TryStart(_onSignal, out string? reason)
+                ? new MemoryPressureSourceStatus(source.Name, true, null)
+                : new MemoryPressureSourceStatus(source.Name, false, reason);
+        }
+#pragma warning disable CA1031 // A source that fails to start is left out with its reason; the others still run.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            return new MemoryPressureSourceStatus(source.Name, false, $"{exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    private static void DisposeSource(IMemoryPressureSource source)
+    {
+        try
+        {
+            source.Dispose();
+        }
+#pragma warning disable CA1031 // Stopping goes on through the other sources.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private static List<IMemoryPressureSource> CreateSources(ReclaimerOptions options)
+    {
+        var sources = new List<IMemoryPressureSource>();
+        if (options.UseGen2CollectionSignal)
+        {
+            sources.Add(new Gen2CollectionPressureSource());
+        }
+
+        AddPlatformSources(options, sources);
+        sources.AddRange(options.Sources);
+        return sources;
+    }
+
+    /// <summary>The Linux sources (cgroup notifications, PSI), where turned on.</summary>
+    static partial void AddPlatformSources(ReclaimerOptions options, List<IMemoryPressureSource> sources);
+
+    /// <summary>The reclaimer's thread: wait for a wake-up, take a reading, reclaim if needed.</summary>
+    private void RunLoop()
+    {
+        while (true)
+        {
+            _wake.WaitOne();
+            if (_stopping)
+            {
+                return;
+            }
+
+            try
+            {
+                Step();
+            }
+#pragma warning disable CA1031 // The background thread must survive anything; the failure is reported and the next wake-up tries again.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Registry.Diagnostics.ReclaimerFailed(exception);
+            }
+        }
+    }
+}

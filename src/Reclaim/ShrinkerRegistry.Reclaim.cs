@@ -1,0 +1,129 @@
+using Reclaim.Groups;
+using Reclaim.Internal;
+
+namespace Reclaim;
+
+/// <summary>
+/// When a reclaim loop may stop, checked after every group it shrinks (<see cref="IsMet"/>) and after every priority
+/// (<see cref="AfterPriority"/>). A struct passed by reference, so the loop is generic over it and allocates nothing.
+/// </summary>
+internal interface IReclaimGoal
+{
+    /// <summary>Whether enough was freed. Cheap: called after every group shrunk.</summary>
+    bool IsMet();
+
+    /// <summary>Called once a priority has been applied to every group; may re-measure (or induce a collection).</summary>
+    /// <param name="priority">The priority just finished.</param>
+    /// <param name="objectsFreed">Objects freed so far in this reclaim.</param>
+    void AfterPriority(int priority, long objectsFreed);
+}
+
+// The reclaim loop shared by charges above High, direct reclaim and the background reclaimer (the kernel's
+// shrink_node/shrink_node_memcgs driving shrink_slab).
+public sealed partial class ShrinkerRegistry
+{
+    /// <summary>
+    /// Priority <see cref="DefaultPriority"/> down to <paramref name="lowestPriority"/> over <paramref name="scope"/> and
+    /// its online descendants (pre-order: the scope first), on every node, until <paramref name="goal"/> is met.
+    /// Allocates nothing.
+    /// </summary>
+    /// <remarks>
+    /// Protection, as the kernel's <c>memory.low</c>: a descendant with a finite <see cref="MemoryGroup.High"/> that it
+    /// is within is living inside its own budget, and the first sweep passes it by. Only when that sweep ends with the
+    /// goal unmet and some group was passed by does a second sweep start again at the gentlest priority with every
+    /// group included (the kernel's <c>memcg_low_reclaim</c> retry). The scope itself is never passed by: it is the group
+    /// reclaim was asked of.
+    /// <para>Runs in a <see cref="ReclaimScope"/>: charges made by callbacks meanwhile do not start a nested reclaim.</para>
+    /// </remarks>
+    internal ReclaimResult ReclaimUntil<TGoal>(MemoryGroup scope, ref TGoal goal, int lowestPriority, CancellationToken cancellationToken)
+        where TGoal : struct, IReclaimGoal
+    {
+        long usageBefore = scope.Usage;
+        long objects = 0;
+        int reached = -1;
+        bool met = goal.IsMet();
+        ReclaimScope.Enter();
+        try
+        {
+            bool protect = true;
+            while (!met)
+            {
+                bool passedBy = false;
+                for (int priority = DefaultPriority; priority >= lowestPriority && !met; priority--)
+                {
+                    reached = Math.Min(reached < 0 ? priority : reached, priority);
+                    met = ShrinkPriority(scope, ref goal, priority, protect, ref objects, ref passedBy, cancellationToken);
+                    if (!met)
+                    {
+                        goal.AfterPriority(priority, objects);
+                        met = goal.IsMet();
+                    }
+                }
+
+                if (met || !protect || !passedBy || cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                protect = false;
+            }
+        }
+        finally
+        {
+            ReclaimScope.Exit();
+        }
+
+        return new ReclaimResult(Math.Max(0, usageBefore - scope.Usage), objects, reached, met);
+    }
+
+    /// <summary>One priority over every node and group of the scope; true as soon as the goal is met.</summary>
+    private bool ShrinkPriority<TGoal>(
+        MemoryGroup scope, ref TGoal goal, int priority, bool protect, ref long objects, ref bool passedBy, CancellationToken cancellationToken)
+        where TGoal : struct, IReclaimGoal
+    {
+        for (int node = 0; node < NodeCount; node++)
+        {
+            for (MemoryGroup? group = scope; group is not null; group = MemoryGroup.NextInSubtree(group, scope))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!group.IsOnline)
+                {
+                    continue;
+                }
+
+                if (protect && !ReferenceEquals(group, scope) && IsWithinBudget(group))
+                {
+                    passedBy = true;
+                    continue;
+                }
+
+                objects = Saturating.Add(objects, ShrinkOne(node, group, priority));
+                if (goal.IsMet())
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A group with a budget of its own (a finite High) that it keeps to.</summary>
+    private static bool IsWithinBudget(MemoryGroup group)
+    {
+        long high = group.High;
+        return high != MemoryGroup.Unlimited && group.Usage <= high;
+    }
+
+    /// <summary>Stops once a charge of <see cref="_bytes"/> fits under the group's reclaim line.</summary>
+    private readonly struct ChargeGoal(MemoryGroup group, long bytes) : IReclaimGoal
+    {
+        private readonly long _bytes = bytes;
+
+        public bool IsMet() => Saturating.Add(group.Usage, _bytes) <= group.ReclaimLine;
+
+        public void AfterPriority(int priority, long objectsFreed)
+        {
+        }
+    }
+}
