@@ -87,6 +87,24 @@ public sealed partial class ShrinkerRegistry
     /// <summary>Where the core reports callback faults; diagnostics replace it.</summary>
     internal ReclaimDiagnostics Diagnostics { get; set; } = ReclaimDiagnostics.None;
 
+    /// <summary>Adds a diagnostics hook (logging, events, metrics) beside those already there.</summary>
+    internal void AddDiagnostics(ReclaimDiagnostics hook)
+    {
+        lock (Gate)
+        {
+            Diagnostics = CompositeDiagnostics.Combine(Diagnostics, hook);
+        }
+    }
+
+    /// <summary>Removes a hook added with <see cref="AddDiagnostics"/>.</summary>
+    internal void RemoveDiagnostics(ReclaimDiagnostics hook)
+    {
+        lock (Gate)
+        {
+            Diagnostics = CompositeDiagnostics.Remove(Diagnostics, hook);
+        }
+    }
+
     /// <summary>
     /// Allocates a shrinker (<c>shrinker_alloc</c>): named, with the lowest free <see cref="Shrinker.DebugId"/>, its
     /// deferred counters made, its reference count 0. Set its callbacks, then <see cref="Shrinker.Register"/> it.
