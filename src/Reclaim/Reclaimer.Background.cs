@@ -58,8 +58,8 @@ public sealed partial class Reclaimer
 
         SeeCollections();
         long limit = _limit.Value.Bytes;
-        MemoryUsage usage = ReadUsage();
-        long effective = Math.Max(0, usage.Bytes - Volatile.Read(ref _credit));
+        long usage = ReadDecidingUsage();
+        long effective = Math.Max(0, usage - Volatile.Read(ref _credit));
         if (signalled is { } level)
         {
             // A source that knows memory is short: reclaim as if usage stood at least at that level's line.
@@ -80,19 +80,19 @@ public sealed partial class Reclaimer
             return;
         }
 
-        RunBackground(trigger, since, usage.Bytes, effective, limit, _tracker.Level);
+        RunBackground(trigger, since, usage, effective, limit, _tracker.Level);
     }
 
     private void RunBackground(string trigger, long since, long usage, long effective, long limit, MemoryPressureLevel level)
     {
         long target = effective - Line(_watermarks.Target, limit);
         long started = _time.GetTimestamp();
-        var goal = new BackgroundGoal(this, Registry.Root, target, limit);
+        var goal = new BackgroundGoal(this, Registry.Root, target, effective, limit);
         ReclaimResult result = Registry.ReclaimUntil(Registry.Root, ref goal, 1, CancellationToken.None);
         long ended = _time.GetTimestamp();
 
         Interlocked.Add(ref _credit, goal.ChargedFreedSinceCollection);
-        _awaitingCollection = !result.TargetMet && result.ObjectsFreed > 0;
+        _awaitingCollection = result.ObjectsFreed > 0 && (!result.TargetMet || goal.MetByObjects);
         var run = new ReclaimRun(
             trigger, level, usage, limit, target, result, goal.InducedCollection,
             _time.GetElapsedTime(since, started), _time.GetElapsedTime(started, ended));
@@ -153,42 +153,70 @@ public sealed partial class Reclaimer
     private static long Line(double fraction, long limit) => (long)(fraction * limit);
 
     /// <summary>
-    /// A background run's goal: <c>target</c> bytes, counted as the root group's charged bytes falling. After each
-    /// priority, if usage (less the credit and this run's charged progress) is still at or above the direct watermark
-    /// and the run has freed objects, it may induce a collection and measure for real: met when usage is then at or
-    /// below the target watermark, else the rest becomes the new target.
+    /// A background run's goal: <c>target</c> bytes out of <c>usage</c>, counted as the root group's charged bytes
+    /// falling. While the run has freed objects but no charged bytes (holders that do not charge), the bytes are
+    /// unknown until a collection: the run is then met once it freed the same share of the objects the shrinkers counted
+    /// at the first priority as the target is of usage (the kernel's proportional reclaim), rather than escalating
+    /// blind. In that state, above the direct watermark, it may induce one collection and measure for real: met when
+    /// usage is then at or below the target watermark, else the rest becomes the new target.
     /// </summary>
-    private struct BackgroundGoal(Reclaimer reclaimer, MemoryGroup root, long target, long limit) : IReclaimGoal
+    private struct BackgroundGoal(Reclaimer reclaimer, MemoryGroup root, long target, long usage, long limit) : IReclaimGoal
     {
         private long _baseline = root.Usage;
         private long _target = target;
+        private long _usage = Math.Max(1, usage);
+        private long _objectsBaseline;
+        private long _objectsShare = long.MaxValue;
         private bool _measuredMet;
 
         public bool InducedCollection { get; private set; }
 
+        /// <summary>Whether the run stopped on the objects' share, not on bytes seen: what it freed shows after a collection.</summary>
+        public bool MetByObjects { get; private set; }
+
         public readonly long ChargedFreedSinceCollection => Math.Max(0, _baseline - root.Usage);
 
-        public readonly bool IsMet() => _measuredMet || _baseline - root.Usage >= _target;
-
-        public void AfterPriority(int priority, long objectsFreed)
+        public bool IsMet(long objectsFreed)
         {
-            if (objectsFreed == 0 || InducedCollection)
+            long charged = _baseline - root.Usage;
+            if (_measuredMet || charged >= _target)
+            {
+                return true;
+            }
+
+            MetByObjects = charged <= 0 && objectsFreed - _objectsBaseline >= _objectsShare;
+            return MetByObjects;
+        }
+
+        public void AfterPriority(int priority, long objectsFreed, long objectsCounted)
+        {
+            if (_objectsShare == long.MaxValue && objectsCounted > 0)
+            {
+                // The first full priority counted every object (before this priority's frees, near enough).
+                _objectsShare = Math.Max(1, (long)Math.Ceiling(objectsCounted * (double)_target / _usage));
+            }
+
+            // Only frees that no charge explains call for a collection: charged progress is already visible.
+            if (InducedCollection || objectsFreed == _objectsBaseline || _baseline - root.Usage > 0)
             {
                 return;
             }
 
-            long usage = reclaimer.ReadUsage().Bytes - Volatile.Read(ref reclaimer._credit) - ChargedFreedSinceCollection;
-            if (usage < Line(reclaimer._watermarks.Direct, limit) || !reclaimer.TryInduceCollection())
+            long now = reclaimer.ReadDecidingUsage() - Volatile.Read(ref reclaimer._credit);
+            if (now < Line(reclaimer._watermarks.Direct, limit) || !reclaimer.TryInduceCollection())
             {
                 return;
             }
 
             InducedCollection = true;
-            long measured = reclaimer.ReadUsage().Bytes;
+            long measured = reclaimer.ReadDecidingUsage();
             long targetLine = Line(reclaimer._watermarks.Target, limit);
             _baseline = root.Usage;
             _measuredMet = measured <= targetLine;
             _target = measured - targetLine;
+            _usage = Math.Max(1, measured);
+            _objectsBaseline = objectsFreed;
+            _objectsShare = long.MaxValue;
         }
     }
 }

@@ -55,9 +55,9 @@ public sealed partial class Reclaimer
     /// <summary>Stops once the group's usage is at or below <c>stopAt</c>.</summary>
     private readonly struct DirectGoal(MemoryGroup group, long stopAt) : IReclaimGoal
     {
-        public bool IsMet() => group.Usage <= stopAt;
+        public bool IsMet(long objectsFreed) => group.Usage <= stopAt;
 
-        public void AfterPriority(int priority, long objectsFreed)
+        public void AfterPriority(int priority, long objectsFreed, long objectsCounted)
         {
         }
     }

@@ -129,14 +129,22 @@ public sealed partial class Reclaimer : IObservable<MemoryPressureLevel>, IDispo
     {
         long heap = _reader.ReadManagedHeap();
         long cgroup = _reader.ReadCgroupUsage();
-        long bytes = _limit.Value.Source switch
-        {
-            MemoryLimitSource.CgroupV1 or MemoryLimitSource.CgroupV2 when cgroup >= 0 => cgroup,
-            MemoryLimitSource.PhysicalMemory => Math.Max(heap, _reader.ReadWorkingSet()),
-            _ => heap,
-        };
-        return new MemoryUsage(bytes, heap, cgroup, Registry.Root.Usage);
+        return new MemoryUsage(DecidingUsage(heap, cgroup), heap, cgroup, Registry.Root.Usage);
     }
+
+    /// <summary>Only the measure that decides (what sampling reads): the cgroup's files are read only for a cgroup limit.</summary>
+    internal long ReadDecidingUsage()
+    {
+        bool cgroupLimit = _limit.Value.Source is MemoryLimitSource.CgroupV1 or MemoryLimitSource.CgroupV2;
+        return DecidingUsage(_reader.ReadManagedHeap(), cgroupLimit ? _reader.ReadCgroupUsage() : -1);
+    }
+
+    private long DecidingUsage(long heap, long cgroup) => _limit.Value.Source switch
+    {
+        MemoryLimitSource.CgroupV1 or MemoryLimitSource.CgroupV2 when cgroup >= 0 => cgroup,
+        MemoryLimitSource.PhysicalMemory => Math.Max(heap, _reader.ReadWorkingSet()),
+        _ => heap,
+    };
 
     private static void ValidateOptions(ReclaimerOptions options)
     {

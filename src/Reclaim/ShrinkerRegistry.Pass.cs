@@ -161,6 +161,7 @@ public sealed partial class ShrinkerRegistry
             }
 
             freeable = Math.Min(freeable, MaxFreeable);
+            ReclaimScope.CountFreeable(freeable);
 
             // Take the deferred work so that concurrent passes do not also do it. Group-aware shrinkers keep it per
             // group and node, in the group's table; the others per node, in the shrinker.

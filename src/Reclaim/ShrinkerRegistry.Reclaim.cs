@@ -10,12 +10,14 @@ namespace Reclaim;
 internal interface IReclaimGoal
 {
     /// <summary>Whether enough was freed. Cheap: called after every group shrunk.</summary>
-    bool IsMet();
+    /// <param name="objectsFreed">Objects freed so far in this reclaim.</param>
+    bool IsMet(long objectsFreed);
 
     /// <summary>Called once a priority has been applied to every group; may re-measure (or induce a collection).</summary>
     /// <param name="priority">The priority just finished.</param>
     /// <param name="objectsFreed">Objects freed so far in this reclaim.</param>
-    void AfterPriority(int priority, long objectsFreed);
+    /// <param name="objectsCounted">Objects the shrinkers counted during this priority (what they held before it).</param>
+    void AfterPriority(int priority, long objectsFreed, long objectsCounted);
 }
 
 // The reclaim loop shared by charges above High, direct reclaim and the background reclaimer (the kernel's
@@ -41,8 +43,9 @@ public sealed partial class ShrinkerRegistry
         long usageBefore = scope.Usage;
         long objects = 0;
         int reached = -1;
-        bool met = goal.IsMet();
+        bool met = goal.IsMet(0);
         ReclaimScope.Enter();
+        ReclaimScope.TakeFreeable();
         try
         {
             bool protect = true;
@@ -53,10 +56,11 @@ public sealed partial class ShrinkerRegistry
                 {
                     reached = Math.Min(reached < 0 ? priority : reached, priority);
                     met = ShrinkPriority(scope, ref goal, priority, protect, ref objects, ref passedBy, cancellationToken);
+                    long counted = ReclaimScope.TakeFreeable();
                     if (!met)
                     {
-                        goal.AfterPriority(priority, objects);
-                        met = goal.IsMet();
+                        goal.AfterPriority(priority, objects, counted);
+                        met = goal.IsMet(objects);
                     }
                 }
 
@@ -98,7 +102,7 @@ public sealed partial class ShrinkerRegistry
                 }
 
                 objects = Saturating.Add(objects, ShrinkOne(node, group, priority));
-                if (goal.IsMet())
+                if (goal.IsMet(objects))
                 {
                     return true;
                 }
@@ -120,9 +124,9 @@ public sealed partial class ShrinkerRegistry
     {
         private readonly long _bytes = bytes;
 
-        public bool IsMet() => Saturating.Add(group.Usage, _bytes) <= group.ReclaimLine;
+        public bool IsMet(long objectsFreed) => Saturating.Add(group.Usage, _bytes) <= group.ReclaimLine;
 
-        public void AfterPriority(int priority, long objectsFreed)
+        public void AfterPriority(int priority, long objectsFreed, long objectsCounted)
         {
         }
     }

@@ -14,4 +14,18 @@ internal static class ReclaimScope
     public static void Enter() => t_depth++;
 
     public static void Exit() => t_depth--;
+
+    [ThreadStatic]
+    private static long t_freeable;
+
+    /// <summary>Adds a shrinker's count to this thread's tally (every shrinker visit; a reclaim loop reads and resets it).</summary>
+    public static void CountFreeable(long freeable) => t_freeable = Saturating.Add(t_freeable, freeable);
+
+    /// <summary>The objects counted on this thread since the last call, and resets the tally.</summary>
+    public static long TakeFreeable()
+    {
+        long freeable = t_freeable;
+        t_freeable = 0;
+        return freeable;
+    }
 }
