@@ -46,11 +46,14 @@ public sealed partial class Reclaimer
     /// <summary>Records a signal and wakes the thread. Lock-free and allocation-free: callable from a finalizer or a native wait.</summary>
     private void Record(string source, MemoryPressureLevel level)
     {
+        // 1. The time first (so a step that takes the level also finds a time), 2. then raise the level.
         Interlocked.CompareExchange(ref _pendingSince, _time.GetTimestamp(), 0);
+        Internal.SchedulingPoints.Interleave();
         int wanted = (int)level;
         int seen = Volatile.Read(ref _pendingLevel);
         while (seen < wanted)
         {
+            Internal.SchedulingPoints.Interleave();
             int previous = Interlocked.CompareExchange(ref _pendingLevel, wanted, seen);
             if (previous == seen)
             {
@@ -87,6 +90,7 @@ public sealed partial class Reclaimer
     private (MemoryPressureLevel? Level, string Trigger, long Since) TakePending(long now)
     {
         int level = Interlocked.Exchange(ref _pendingLevel, NothingPending);
+        Internal.SchedulingPoints.Interleave();
         long since = Interlocked.Exchange(ref _pendingSince, 0);
         string? source = _pendingSource;
         _pendingSource = null;
@@ -94,4 +98,7 @@ public sealed partial class Reclaimer
             ? (null, "sampling", now)
             : ((MemoryPressureLevel)level, source ?? "signal", since == 0 ? now : since);
     }
+
+    /// <summary>For the systematic tests: what a step would take.</summary>
+    internal (MemoryPressureLevel? Level, string Trigger, long Since) TakePendingForTest() => TakePending(_time.GetTimestamp());
 }
