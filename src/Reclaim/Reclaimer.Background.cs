@@ -1,4 +1,4 @@
-using Reclaim.Groups;
+using Reclaim.Internal;
 using Reclaim.Pressure;
 
 namespace Reclaim;
@@ -6,14 +6,15 @@ namespace Reclaim;
 // Background reclaim (kswapd): one step per wake-up, on the reclaimer's thread.
 public sealed partial class Reclaimer
 {
-    // Charged bytes freed by reclaim since the last gen2 collection: garbage that usage readings still count. Added to
-    // by background and direct reclaim (any thread, Interlocked.Add); zeroed by the reclaimer's thread when it sees a
-    // new gen2 collection (Interlocked.Exchange). A direct reclaim adding just after the zeroing, for bytes the
+    // Charged bytes freed by reclaim since the last collection: garbage that usage readings still count. Added to by
+    // background and direct reclaim (any thread, Interlocked.Add); zeroed by the reclaimer's thread when it sees a new
+    // collection (Interlocked.Exchange). A direct reclaim adding just after the zeroing, for bytes the
     // collection already freed, makes the next readings look lower than they are until the next collection: the cost is
     // a run that starts a little late, which the next collection corrects.
     private long _credit;
 
     // Reclaimer-thread state.
+    private int _lastCollectionCount;
     private int _lastGen2Count;
     private bool _awaitingCollection;
     private long _lastInducedCollection = long.MinValue;
@@ -67,6 +68,7 @@ public sealed partial class Reclaimer
         }
 
         UpdateLevel(effective, limit);
+        SetPressureLine(effective, limit);
         if (effective < Line(_watermarks.Start, limit))
         {
             return;
@@ -87,7 +89,7 @@ public sealed partial class Reclaimer
     {
         long target = effective - Line(_watermarks.Target, limit);
         long started = _time.GetTimestamp();
-        var goal = new BackgroundGoal(this, Registry.Root, target, effective, limit);
+        var goal = new BackgroundGoal(this, target, effective, limit);
         ReclaimResult result = Registry.ReclaimUntil(Registry.Root, ref goal, 1, CancellationToken.None);
         long ended = _time.GetTimestamp();
 
@@ -114,14 +116,38 @@ public sealed partial class Reclaimer
         }
     }
 
-    /// <summary>A new gen2 collection freed what reclaim dropped: the credit is spent, and a waiting run may go.</summary>
+    /// <summary>
+    /// Direct reclaim by charges: the root's pressure line is where its charged bytes would put usage at the direct
+    /// watermark, if everything else stood still until the next reading. A charge above it reclaims on the charging
+    /// thread before it is made, so a holder growing faster than background reclaim runs throttles itself instead of
+    /// taking the process past its limit between two readings. Usage above the direct watermark puts the line below
+    /// the charged bytes: the next charges give back the excess first.
+    /// </summary>
+    private void SetPressureLine(long effective, long limit)
+    {
+        long headroom = Line(_watermarks.Direct, limit) - effective;
+        Registry.Root.SetPressureLine(Saturating.Add(Registry.Root.Usage, headroom));
+    }
+
+    /// <summary>
+    /// Collections since the last look. Any collection spends the credit: reclaim mostly drops entries young enough for
+    /// a gen0 or gen1 collection to free, and counting them as garbage after that would hide real growth (the safe error
+    /// is the other one: old garbage still counted makes the next run start early). Only a gen2 collection shows what
+    /// uncharged frees were worth, so only that ends the wait after such a run.
+    /// </summary>
     private void SeeCollections()
     {
-        int count = _reader.Gen2CollectionCount;
-        if (count != _lastGen2Count)
+        int count = _reader.CollectionCount;
+        if (count != _lastCollectionCount)
         {
-            _lastGen2Count = count;
+            _lastCollectionCount = count;
             Interlocked.Exchange(ref _credit, 0);
+        }
+
+        int gen2 = _reader.Gen2CollectionCount;
+        if (gen2 != _lastGen2Count)
+        {
+            _lastGen2Count = gen2;
             _awaitingCollection = false;
         }
     }
@@ -153,16 +179,15 @@ public sealed partial class Reclaimer
     private static long Line(double fraction, long limit) => (long)(fraction * limit);
 
     /// <summary>
-    /// A background run's goal: <c>target</c> bytes out of <c>usage</c>, counted as the root group's charged bytes
-    /// falling. While the run has freed objects but no charged bytes (holders that do not charge), the bytes are
+    /// A background run's goal: <c>target</c> bytes out of <c>usage</c>, counted as the bytes its shrinkers uncharge. While the run has freed objects but no charged bytes (holders that do not charge), the bytes are
     /// unknown until a collection: the run is then met once it freed the same share of the objects the shrinkers counted
     /// at the first priority as the target is of usage (the kernel's proportional reclaim), rather than escalating
     /// blind. In that state, above the direct watermark, it may induce one collection and measure for real: met when
     /// usage is then at or below the target watermark, else the rest becomes the new target.
     /// </summary>
-    private struct BackgroundGoal(Reclaimer reclaimer, MemoryGroup root, long target, long usage, long limit) : IReclaimGoal
+    private struct BackgroundGoal(Reclaimer reclaimer, long target, long usage, long limit) : IReclaimGoal
     {
-        private long _baseline = root.Usage;
+        private long _baseline = ReclaimScope.Uncharged;
         private long _target = target;
         private long _usage = Math.Max(1, usage);
         private long _objectsBaseline;
@@ -174,11 +199,11 @@ public sealed partial class Reclaimer
         /// <summary>Whether the run stopped on the objects' share, not on bytes seen: what it freed shows after a collection.</summary>
         public bool MetByObjects { get; private set; }
 
-        public readonly long ChargedFreedSinceCollection => Math.Max(0, _baseline - root.Usage);
+        public readonly long ChargedFreedSinceCollection => ReclaimScope.Uncharged - _baseline;
 
         public bool IsMet(long objectsFreed)
         {
-            long charged = _baseline - root.Usage;
+            long charged = ReclaimScope.Uncharged - _baseline;
             if (_measuredMet || charged >= _target)
             {
                 return true;
@@ -197,7 +222,7 @@ public sealed partial class Reclaimer
             }
 
             // Only frees that no charge explains call for a collection: charged progress is already visible.
-            if (InducedCollection || objectsFreed == _objectsBaseline || _baseline - root.Usage > 0)
+            if (InducedCollection || objectsFreed == _objectsBaseline || ReclaimScope.Uncharged - _baseline > 0)
             {
                 return;
             }
@@ -211,7 +236,7 @@ public sealed partial class Reclaimer
             InducedCollection = true;
             long measured = reclaimer.ReadDecidingUsage();
             long targetLine = Line(reclaimer._watermarks.Target, limit);
-            _baseline = root.Usage;
+            _baseline = ReclaimScope.Uncharged;
             _measuredMet = measured <= targetLine;
             _target = measured - targetLine;
             _usage = Math.Max(1, measured);

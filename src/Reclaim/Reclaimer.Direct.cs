@@ -13,7 +13,8 @@ public sealed partial class Reclaimer
     /// nothing.
     /// </summary>
     /// <remarks>
-    /// Progress is counted in charged bytes (the group's <see cref="MemoryGroup.Usage"/> falling). Shrinkers that do not
+    /// Progress is counted in charged bytes: what the shrinkers' scans uncharge on this thread (so charges made by other
+    /// threads meanwhile neither hide nor fake progress). Shrinkers that do not
     /// charge what they hold are still asked, and their objects counted in <see cref="ReclaimResult.ObjectsFreed"/>,
     /// but they cannot bring the goal nearer: with only such shrinkers a direct reclaim goes down to priority 0. Called
     /// from inside a shrinker callback or another reclaim on the same thread, it returns at once with nothing freed
@@ -46,16 +47,16 @@ public sealed partial class Reclaimer
             return new ReclaimResult(0, 0, -1, bytes == 0);
         }
 
-        var goal = new DirectGoal(group, Saturating.Add(group.Usage, -bytes));
+        var goal = new DirectGoal(ReclaimScope.Uncharged, bytes);
         ReclaimResult result = Registry.ReclaimUntil(group, ref goal, 0, cancellationToken);
         Interlocked.Add(ref _credit, result.BytesFreed);
         return result;
     }
 
-    /// <summary>Stops once the group's usage is at or below <c>stopAt</c>.</summary>
-    private readonly struct DirectGoal(MemoryGroup group, long stopAt) : IReclaimGoal
+    /// <summary>Stops once this reclaim's shrinkers uncharged <c>bytes</c> (counted on this thread from <c>start</c>).</summary>
+    private readonly struct DirectGoal(long start, long bytes) : IReclaimGoal
     {
-        public bool IsMet(long objectsFreed) => group.Usage <= stopAt;
+        public bool IsMet(long objectsFreed) => ReclaimScope.Uncharged - start >= bytes;
 
         public void AfterPriority(int priority, long objectsFreed, long objectsCounted)
         {

@@ -73,6 +73,9 @@ public sealed partial class Reclaimer
         {
             thread.Join();
         }
+
+        // Without readings the line would go stale: charges go back to their groups' own limits.
+        Registry.Root.SetPressureLine(Groups.MemoryGroup.Unlimited);
     }
 
     /// <summary>Stops background reclaim (<see cref="Stop"/>) and completes every subscriber.</summary>

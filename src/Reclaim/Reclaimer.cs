@@ -18,7 +18,7 @@ namespace Reclaim;
 /// cgroup's usage minus inactive file pages for a cgroup limit (what the kernel's OOM killer counts), the working set
 /// against physical memory. Objects that shrinkers drop become free memory only after a collection, so neither measure
 /// shows reclaim's work at once; the charged bytes of the registry's root group do, as holders uncharge what they drop.
-/// So the reclaimer measures a run's progress in charged bytes, and until the next gen2 collection counts the charged
+/// So the reclaimer measures a run's progress in charged bytes, and until the next collection (of any generation) counts the charged
 /// bytes it freed as already gone (a credit taken off the usage reading), which keeps it from reclaiming the same
 /// excess twice.
 /// </para>
@@ -95,6 +95,7 @@ public sealed partial class Reclaimer : IObservable<MemoryPressureLevel>, IDispo
         _sources = CreateSources(options);
         _limit = new LimitSnapshot(reader.ResolveLimit(_explicitLimit));
         _limitResolvedAt = _time.GetTimestamp();
+        _lastCollectionCount = reader.CollectionCount;
         _lastGen2Count = reader.Gen2CollectionCount;
     }
 

@@ -35,12 +35,16 @@ public sealed partial class ShrinkerRegistry
     /// goal unmet and some group was passed by does a second sweep start again at the gentlest priority with every
     /// group included (the kernel's <c>memcg_low_reclaim</c> retry). The scope itself is never passed by: it is the group
     /// reclaim was asked of.
-    /// <para>Runs in a <see cref="ReclaimScope"/>: charges made by callbacks meanwhile do not start a nested reclaim.</para>
+    /// <para>
+    /// Runs in a <see cref="ReclaimScope"/>: charges made by callbacks meanwhile do not start a nested reclaim, and the
+    /// bytes callbacks uncharge on this thread are what the result reports freed (<see cref="ReclaimScope.Uncharged"/>),
+    /// whatever other threads charge meanwhile.
+    /// </para>
     /// </remarks>
     internal ReclaimResult ReclaimUntil<TGoal>(MemoryGroup scope, ref TGoal goal, int lowestPriority, CancellationToken cancellationToken)
         where TGoal : struct, IReclaimGoal
     {
-        long usageBefore = scope.Usage;
+        long unchargedBefore = ReclaimScope.Uncharged;
         long objects = 0;
         int reached = -1;
         bool met = goal.IsMet(0);
@@ -77,7 +81,7 @@ public sealed partial class ShrinkerRegistry
             ReclaimScope.Exit();
         }
 
-        return new ReclaimResult(Math.Max(0, usageBefore - scope.Usage), objects, reached, met);
+        return new ReclaimResult(ReclaimScope.Uncharged - unchargedBefore, objects, reached, met);
     }
 
     /// <summary>One priority over every node and group of the scope; true as soon as the goal is met.</summary>

@@ -60,6 +60,8 @@ public class SignalProtocolTests
 
     private sealed class SteadyReader : IMemoryReader
     {
+        public int CollectionCount => 0;
+
         public int Gen2CollectionCount => 0;
 
         public MemoryLimit ResolveLimit(long? explicitBytes) => new(1L << 30, MemoryLimitSource.Explicit);

@@ -116,6 +116,8 @@ public sealed partial class MemoryGroup
             return;
         }
 
+        // What a shrinker gives back from inside reclaim is what that reclaim freed (immune to concurrent charges).
+        ReclaimScope.CountUncharged(bytes);
         for (MemoryGroup? group = NearestOnline(); group is not null; group = group.Parent)
         {
             long usage = Volatile.Read(ref group._usage);
@@ -185,8 +187,19 @@ public sealed partial class MemoryGroup
         return null;
     }
 
-    /// <summary>Where charges start reclaim: <see cref="High"/>, or <see cref="Max"/> while High is unlimited.</summary>
-    internal long ReclaimLine => Math.Min(High, Max);
+    /// <summary>
+    /// Where charges start reclaim: <see cref="High"/>, or <see cref="Max"/> while High is unlimited, or the reclaimer's
+    /// pressure line when that is lower.
+    /// </summary>
+    internal long ReclaimLine => Math.Min(Math.Min(High, Max), Volatile.Read(ref _pressureLine));
+
+    // Set by the reclaimer on the root only: the charged bytes at which the process would reach its direct watermark.
+    // A charge above it reclaims on the charging thread first (the kernel's direct reclaim by allocators below the min
+    // watermark), so holders that grow faster than background reclaim can follow are throttled by their own charges.
+    private long _pressureLine = Unlimited;
+
+    /// <summary>Sets the pressure line (see <see cref="ReclaimLine"/>); <see cref="Unlimited"/> removes it.</summary>
+    internal void SetPressureLine(long bytes) => Volatile.Write(ref _pressureLine, Math.Max(0, bytes));
 
     /// <summary>Adds to this group's usage unless that would exceed Max at the moment of the change.</summary>
     private bool TryAddUsage(long bytes)

@@ -18,6 +18,21 @@ internal static class ReclaimScope
     [ThreadStatic]
     private static long t_freeable;
 
+    [ThreadStatic]
+    private static long t_uncharged;
+
+    /// <summary>Bytes uncharged on this thread while it was reclaiming, ever (a reclaim loop takes differences).</summary>
+    public static long Uncharged => t_uncharged;
+
+    /// <summary>Counts an uncharge made while this thread reclaims (by a shrinker's scan, synchronously).</summary>
+    public static void CountUncharged(long bytes)
+    {
+        if (t_depth > 0)
+        {
+            t_uncharged = Saturating.Add(t_uncharged, bytes);
+        }
+    }
+
     /// <summary>Adds a shrinker's count to this thread's tally (every shrinker visit; a reclaim loop reads and resets it).</summary>
     public static void CountFreeable(long freeable) => t_freeable = Saturating.Add(t_freeable, freeable);
 

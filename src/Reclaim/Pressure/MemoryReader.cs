@@ -18,7 +18,10 @@ internal interface IMemoryReader
     /// <summary>The process's resident memory.</summary>
     long ReadWorkingSet();
 
-    /// <summary>How many gen2 collections have happened: a change means what reclaim dropped is now really free.</summary>
+    /// <summary>How many collections of any generation have happened.</summary>
+    int CollectionCount { get; }
+
+    /// <summary>How many gen2 collections have happened: a change means everything reclaim dropped is now really free.</summary>
     int Gen2CollectionCount { get; }
 
     /// <summary>A blocking, compacting gen2 collection.</summary>
@@ -33,6 +36,8 @@ internal sealed class ProcessMemoryReader(MemoryLimitResolver resolver, CgroupMe
         CgroupMemory? cgroup = CgroupMemory.Detect();
         return new ProcessMemoryReader(MemoryLimitResolver.ForThisProcess(cgroup), cgroup);
     }
+
+    public int CollectionCount => GC.CollectionCount(0); // every collection collects gen0
 
     public int Gen2CollectionCount => GC.CollectionCount(2);
 

@@ -19,12 +19,16 @@ internal sealed class FakeMemoryReader : IMemoryReader
 
     public int Gen2 { get; set; }
 
+    public int Gen0 { get; set; }
+
     public int Induced { get; private set; }
 
     /// <summary>What an induced collection does to the readings (default: nothing but count).</summary>
     public Action<FakeMemoryReader>? OnCollect { get; set; }
 
     public const long Mb = 1 << 20;
+
+    public int CollectionCount => Gen2 + Gen0;
 
     public int Gen2CollectionCount => Gen2;
 
