@@ -86,6 +86,22 @@ internal sealed class CgroupMemory
         return null;
     }
 
+    /// <summary>
+    /// A memory cgroup at a known directory rather than the process's own: a child cgroup a test made, or one a caller
+    /// found another way. Nothing is checked; reads of a directory that is not a cgroup return null.
+    /// </summary>
+    /// <param name="version">1 or 2.</param>
+    /// <param name="directory">The cgroup's directory, such as <c>/sys/fs/cgroup/memory/app</c>.</param>
+    /// <param name="root">Where its hierarchy is mounted (the limit is looked for up to here), such as <c>/sys/fs/cgroup/memory</c>.</param>
+    internal static CgroupMemory ForDirectory(int version, string directory, string root)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(version, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(version, 2);
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(root);
+        return new CgroupMemory(version, directory, root);
+    }
+
     /// <summary>The hard limit in bytes (the smallest over the hierarchy), or null when unlimited or unreadable.</summary>
     public long? ReadLimit() => SmallestUpTheHierarchy(Version == 1 ? "memory.limit_in_bytes" : "memory.max");
 
