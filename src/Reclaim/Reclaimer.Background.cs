@@ -69,7 +69,7 @@ public sealed partial class Reclaimer
 
         UpdateLevel(effective, limit);
         SetPressureLine(effective, limit);
-        if (effective < Line(_watermarks.Start, limit))
+        if (effective < _watermarks.StartLine(limit))
         {
             return;
         }
@@ -77,7 +77,7 @@ public sealed partial class Reclaimer
         // The last run freed objects that no charge accounts for: what they were worth shows only after a collection.
         // Until one happens, reclaiming again on the same reading would take the same excess twice; unless usage is
         // critical or a source says memory is short.
-        if (_awaitingCollection && effective < Line(_watermarks.Direct, limit) && signalled is null or MemoryPressureLevel.None)
+        if (_awaitingCollection && effective < _watermarks.DirectLine(limit) && signalled is null or MemoryPressureLevel.None)
         {
             return;
         }
@@ -87,7 +87,7 @@ public sealed partial class Reclaimer
 
     private void RunBackground(string trigger, long since, long usage, long effective, long limit, MemoryPressureLevel level)
     {
-        long target = effective - Line(_watermarks.Target, limit);
+        long target = effective - _watermarks.TargetLine(limit);
         long started = _time.GetTimestamp();
         var goal = new BackgroundGoal(this, target, effective, limit);
         ReclaimResult result = Registry.ReclaimUntil(Registry.Root, ref goal, 1, CancellationToken.None);
@@ -125,7 +125,7 @@ public sealed partial class Reclaimer
     /// </summary>
     private void SetPressureLine(long effective, long limit)
     {
-        long headroom = Line(_watermarks.Direct, limit) - effective;
+        long headroom = _watermarks.DirectLine(limit) - effective;
         Registry.Root.SetPressureLine(Saturating.Add(Registry.Root.Usage, headroom));
     }
 
@@ -171,12 +171,10 @@ public sealed partial class Reclaimer
 
     private long LevelLine(MemoryPressureLevel level, long limit) => level switch
     {
-        MemoryPressureLevel.Critical => Line(_watermarks.Direct, limit),
-        MemoryPressureLevel.Moderate => Line(_watermarks.Start, limit),
+        MemoryPressureLevel.Critical => _watermarks.DirectLine(limit),
+        MemoryPressureLevel.Moderate => _watermarks.StartLine(limit),
         _ => 0,
     };
-
-    private static long Line(double fraction, long limit) => (long)(fraction * limit);
 
     /// <summary>
     /// A background run's goal: <c>target</c> bytes out of <c>usage</c>, counted as the bytes its shrinkers uncharge. While the run has freed objects but no charged bytes (holders that do not charge), the bytes are
@@ -228,14 +226,14 @@ public sealed partial class Reclaimer
             }
 
             long now = reclaimer.ReadDecidingUsage() - Volatile.Read(ref reclaimer._credit);
-            if (now < Line(reclaimer._watermarks.Direct, limit) || !reclaimer.TryInduceCollection())
+            if (now < reclaimer._watermarks.DirectLine(limit) || !reclaimer.TryInduceCollection())
             {
                 return;
             }
 
             InducedCollection = true;
             long measured = reclaimer.ReadDecidingUsage();
-            long targetLine = Line(reclaimer._watermarks.Target, limit);
+            long targetLine = reclaimer._watermarks.TargetLine(limit);
             _baseline = ReclaimScope.Uncharged;
             _measuredMet = measured <= targetLine;
             _target = measured - targetLine;

@@ -54,21 +54,27 @@ public sealed partial class Reclaimer
         lock (_lifecycleGate)
         {
             thread = _thread;
-            if (thread is null || _stopping)
+            bool first = !_stopping;
+            _stopping = true;
+            if (thread is null)
             {
-                _stopping = true;
                 return;
             }
 
-            _stopping = true;
-            _samplingTimer?.Dispose();
-            foreach (IMemoryPressureSource source in _sources)
+            if (first)
             {
-                DisposeSource(source);
+                _samplingTimer?.Dispose();
+                foreach (IMemoryPressureSource source in _sources)
+                {
+                    DisposeSource(source);
+                }
+
+                _wake.Set();
             }
         }
 
-        _wake.Set();
+        // Every caller waits for the thread, not only the first: Dispose after a concurrent Stop must not dispose the
+        // wake-up event under a thread still finishing its run.
         if (thread != Thread.CurrentThread)
         {
             thread.Join();
@@ -146,7 +152,15 @@ public sealed partial class Reclaimer
     {
         while (true)
         {
-            _wake.WaitOne();
+            try
+            {
+                _wake.WaitOne();
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
             if (_stopping)
             {
                 return;

@@ -108,6 +108,15 @@ public sealed partial class Reclaimer : IObservable<MemoryPressureLevel>, IDispo
     /// <summary>The memory limit in force, and where it came from.</summary>
     public MemoryLimit Limit => _limit.Value;
 
+    /// <summary>The fraction of the limit background reclaim brings usage down to (<see cref="ReclaimerOptions.TargetWatermark"/>).</summary>
+    public double TargetWatermark => _watermarks.Target;
+
+    /// <summary>The fraction of the limit above which background reclaim starts (<see cref="ReclaimerOptions.StartWatermark"/>).</summary>
+    public double StartWatermark => _watermarks.Start;
+
+    /// <summary>The fraction of the limit above which pressure is critical (<see cref="ReclaimerOptions.DirectWatermark"/>).</summary>
+    public double DirectWatermark => _watermarks.Direct;
+
     /// <summary>Whether background reclaim is running (between <see cref="Start"/> and <see cref="Stop"/>).</summary>
     public bool IsRunning => _thread is not null && !_stopping;
 
@@ -172,6 +181,7 @@ public sealed partial class Reclaimer : IObservable<MemoryPressureLevel>, IDispo
 
         ArgumentNullException.ThrowIfNull(options.TimeProvider, $"{nameof(options)}.{nameof(options.TimeProvider)}");
         ArgumentException.ThrowIfNullOrWhiteSpace(options.PressureStallTrigger, $"{nameof(options)}.{nameof(options.PressureStallTrigger)}");
+        PsiPressureSource.ValidateTrigger(options.PressureStallTrigger, $"{nameof(options)}.{nameof(options.PressureStallTrigger)}", out _);
         foreach (IMemoryPressureSource source in options.Sources)
         {
             if (source is null)

@@ -20,11 +20,11 @@ internal sealed class PressureTracker(Watermarks watermarks, TimeProvider time, 
     {
         ArgumentOutOfRangeException.ThrowIfNegative(usage);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        double fraction = usage / (double)limit;
+        long start = _watermarks.StartLine(limit);
         MemoryPressureLevel current = _level;
         MemoryPressureLevel raw =
-            fraction >= _watermarks.Direct ? MemoryPressureLevel.Critical
-            : fraction >= _watermarks.Start ? MemoryPressureLevel.Moderate
+            usage >= _watermarks.DirectLine(limit) ? MemoryPressureLevel.Critical
+            : usage >= start ? MemoryPressureLevel.Moderate
             : MemoryPressureLevel.None;
 
         if (raw > current)
@@ -37,10 +37,11 @@ internal sealed class PressureTracker(Watermarks watermarks, TimeProvider time, 
         if (raw < current && time.GetElapsedTime(_lastRise) >= cooldown)
         {
             // Fall one step at a time, each below its own lower line.
+            long target = _watermarks.TargetLine(limit);
             MemoryPressureLevel next = current == MemoryPressureLevel.Critical
-                ? (fraction < _watermarks.Start ? MemoryPressureLevel.Moderate : current)
-                : (fraction < _watermarks.Target ? MemoryPressureLevel.None : current);
-            if (next == MemoryPressureLevel.Moderate && fraction < _watermarks.Target)
+                ? (usage < start ? MemoryPressureLevel.Moderate : current)
+                : (usage < target ? MemoryPressureLevel.None : current);
+            if (next == MemoryPressureLevel.Moderate && usage < target)
             {
                 next = MemoryPressureLevel.None;
             }

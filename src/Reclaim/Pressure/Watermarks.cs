@@ -30,5 +30,17 @@ internal sealed record Watermarks(double Target = 0.70, double Start = 0.80, dou
     }
 
     /// <summary>Bytes to free to bring <paramref name="usage"/> down to the target watermark of <paramref name="limit"/>.</summary>
-    public long BytesToFree(long usage, long limit) => Math.Max(0, usage - (long)(Target * limit));
+    public long BytesToFree(long usage, long limit) => Math.Max(0, usage - TargetLine(limit));
+
+    /// <summary>The target watermark in bytes of <paramref name="limit"/>.</summary>
+    public long TargetLine(long limit) => Line(Target, limit);
+
+    /// <summary>The start watermark in bytes of <paramref name="limit"/>.</summary>
+    public long StartLine(long limit) => Line(Start, limit);
+
+    /// <summary>The direct watermark in bytes of <paramref name="limit"/>.</summary>
+    public long DirectLine(long limit) => Line(Direct, limit);
+
+    // Every comparison with a watermark is made in these bytes, so a usage set at a line is at that level exactly.
+    private static long Line(double fraction, long limit) => (long)Math.Ceiling(fraction * limit);
 }

@@ -52,6 +52,24 @@ public class ReclaimerLifecycleTests
     }
 
     [Fact]
+    public async Task Dispose_WhileAnotherThreadStopsDuringARun_WaitsForTheThread()
+    {
+        var rig = new ReclaimerRig();
+        using var gated = new GatedShrinker(rig.Registry, "gated");
+        rig.Reclaimer.Start();
+        rig.Reclaimer.Signal(MemoryPressureLevel.Critical);
+        await Threaded.Within(Task.Run(() => SpinWait.SpinUntil(() => gated.GatedCalls > 0, Threaded.Timeout), TestContext.Current.CancellationToken), "the run reaching the gated scan");
+
+        Task stop = Task.Run(rig.Reclaimer.Stop, TestContext.Current.CancellationToken);
+        Task dispose = Task.Run(rig.Dispose, TestContext.Current.CancellationToken);
+        Assert.False(await Threaded.CompletesWithin(dispose, TimeSpan.FromMilliseconds(100)), "Dispose waits for the run");
+        gated.Release();
+
+        await Threaded.Within(Task.WhenAll(stop, dispose), "stop and dispose");
+        Assert.Equal(1, rig.Reclaimer.RunCount);
+    }
+
+    [Fact]
     public void Start_Twice_Throws()
     {
         using var rig = new ReclaimerRig();
@@ -155,6 +173,7 @@ public class ReclaimerLifecycleTests
         { "options", o => o.LimitRefreshInterval = TimeSpan.Zero, "LimitRefreshInterval must be positive" },
         { "options", o => o.LevelCooldown = TimeSpan.FromSeconds(-1), "LevelCooldown" },
         { "options.PressureStallTrigger", o => o.PressureStallTrigger = " ", "PressureStallTrigger" },
+        { "options.PressureStallTrigger", o => o.PressureStallTrigger = "some 150000 100", "window" },
     };
 
     [Theory]

@@ -39,6 +39,21 @@ public class ReclaimerSignalTests
         Assert.Equal(MemoryPressureLevel.Critical, rig.Reclaimer.Level);
     }
 
+    [Theory]
+    [InlineData(MemoryPressureLevel.Moderate)]
+    [InlineData(MemoryPressureLevel.Critical)]
+    public void Signal_LimitNotARoundNumber_GivesExactlyTheSignalledLevel(MemoryPressureLevel level)
+    {
+        using var rig = new ReclaimerRig();
+        rig.Reader.LimitBytes = 1L << 50; // 0.8 and 0.9 of it are not whole bytes
+        rig.Reclaimer.RefreshLimit();
+
+        rig.Reclaimer.Signal(level);
+        rig.Reclaimer.Step();
+
+        Assert.Equal(level, rig.Reclaimer.Level);
+    }
+
     [Fact]
     public void Signal_None_OnlyTakesAReading()
     {
