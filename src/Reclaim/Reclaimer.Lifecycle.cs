@@ -100,6 +100,7 @@ public sealed partial class Reclaimer
 
         CompleteObservers();
         _wake.Dispose();
+        (_reader as IDisposable)?.Dispose();
     }
 
     private MemoryPressureSourceStatus StartSource(IMemoryPressureSource source)

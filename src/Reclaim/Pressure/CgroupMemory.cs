@@ -12,7 +12,7 @@ namespace Reclaim.Pressure;
 /// is in <c>/proc/self/cgroup</c>, else v2. Files are read on every call (a cgroup write changes them at run time); each
 /// read is a few small files, cheap enough for a periodic sampler but not for a hot path.
 /// </remarks>
-internal sealed class CgroupMemory
+internal sealed class CgroupMemory : IDisposable
 {
     // v1 reports "no limit" as the largest page-aligned long (9223372036854771712); anything this large is no limit.
     private const long UnlimitedThreshold = 1L << 62;
@@ -109,16 +109,88 @@ internal sealed class CgroupMemory
     public long? ReadHigh() => Version == 2 ? SmallestUpTheHierarchy("memory.high") : null;
 
     /// <summary>Usage in bytes minus inactive file pages, or null when unreadable.</summary>
+    /// <remarks>
+    /// Sampled often, so it allocates nothing after the first call: the two files stay open and are read from offset 0
+    /// into one buffer (cgroup files are generated on each read from the start), under a lock, since any thread may
+    /// read usage.
+    /// </remarks>
     public long? ReadUsage()
     {
-        long? usage = ReadNumber(Path.Combine(Directory, Version == 1 ? "memory.usage_in_bytes" : "memory.current"));
-        if (usage is null)
+        lock (_usageGate)
         {
-            return null;
+            try
+            {
+                _usageFile ??= File.OpenHandle(Path.Combine(Directory, Version == 1 ? "memory.usage_in_bytes" : "memory.current"));
+                _statFile ??= File.OpenHandle(Path.Combine(Directory, "memory.stat"));
+                if (!TryParseNumber(ReadWhole(_usageFile), out long usage))
+                {
+                    return null;
+                }
+
+                long inactiveFile = FindStat(ReadWhole(_statFile), Version == 1 ? "total_inactive_file "u8 : "inactive_file "u8);
+                return Math.Max(0, usage - inactiveFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The cgroup went away or was never readable: drop the handles, so a later call tries again.
+                _usageFile?.Dispose();
+                _statFile?.Dispose();
+                _usageFile = _statFile = null;
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Closes the files <see cref="ReadUsage"/> keeps open.</summary>
+    public void Dispose()
+    {
+        lock (_usageGate)
+        {
+            _usageFile?.Dispose();
+            _statFile?.Dispose();
+            _usageFile = _statFile = null;
+        }
+    }
+
+    private readonly object _usageGate = new();
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _usageFile;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _statFile;
+    private byte[] _buffer = new byte[4096];
+
+    /// <summary>The whole file from offset 0, growing the buffer until it fits.</summary>
+    private ReadOnlySpan<byte> ReadWhole(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        while (true)
+        {
+            int read = RandomAccess.Read(file, _buffer, 0);
+            if (read < _buffer.Length)
+            {
+                return _buffer.AsSpan(0, read);
+            }
+
+            _buffer = new byte[_buffer.Length * 2];
+        }
+    }
+
+    private static bool TryParseNumber(ReadOnlySpan<byte> text, out long value) =>
+        System.Buffers.Text.Utf8Parser.TryParse(text.Trim("\n "u8), out value, out int consumed) && consumed > 0;
+
+    /// <summary>The value of the line that starts with <paramref name="key"/> (with its space), or 0.</summary>
+    private static long FindStat(ReadOnlySpan<byte> stat, ReadOnlySpan<byte> key)
+    {
+        while (!stat.IsEmpty)
+        {
+            int end = stat.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> line = end < 0 ? stat : stat[..end];
+            if (line.StartsWith(key) && TryParseNumber(line[key.Length..], out long value))
+            {
+                return value;
+            }
+
+            stat = end < 0 ? default : stat[(end + 1)..];
         }
 
-        long inactiveFile = ReadStat(Version == 1 ? "total_inactive_file" : "inactive_file") ?? 0;
-        return Math.Max(0, usage.Value - inactiveFile);
+        return 0;
     }
 
     /// <summary>Parses a limit file's text: a number, or <c>max</c> (v2) / a huge number (v1) for no limit.</summary>
@@ -166,27 +238,6 @@ internal sealed class CgroupMemory
         {
             return null;
         }
-    }
-
-    private long? ReadStat(string key)
-    {
-        try
-        {
-            foreach (string line in File.ReadLines(Path.Combine(Directory, "memory.stat")))
-            {
-                int space = line.IndexOf(' ', StringComparison.Ordinal);
-                if (space > 0 && line.AsSpan(0, space).SequenceEqual(key) &&
-                    long.TryParse(line.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long value))
-                {
-                    return value;
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return null;
     }
 
     private long? SmallestUpTheHierarchy(string file)

@@ -29,7 +29,7 @@ internal interface IMemoryReader
 }
 
 /// <summary>The readings of this process.</summary>
-internal sealed class ProcessMemoryReader(MemoryLimitResolver resolver, CgroupMemory? cgroup) : IMemoryReader
+internal sealed class ProcessMemoryReader(MemoryLimitResolver resolver, CgroupMemory? cgroup) : IMemoryReader, IDisposable
 {
     public static ProcessMemoryReader Create()
     {
@@ -50,4 +50,6 @@ internal sealed class ProcessMemoryReader(MemoryLimitResolver resolver, CgroupMe
     public long ReadWorkingSet() => Environment.WorkingSet;
 
     public void InduceCollection() => GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+
+    public void Dispose() => cgroup?.Dispose();
 }

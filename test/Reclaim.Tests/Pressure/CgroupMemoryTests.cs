@@ -37,6 +37,42 @@ public sealed class CgroupMemoryTests : IDisposable
     }
 
     [Fact]
+    public void ReadUsage_FilesChange_FollowsThemWithoutAllocating()
+    {
+        Write("memory.usage_in_bytes", "1000000\n");
+        Write("memory.limit_in_bytes", "9223372036854771712\n");
+        Write("memory.stat", "cache 5\ninactive_file 7\ntotal_inactive_file 300000\n");
+        using CgroupMemory cgroup = CgroupMemory.ForDirectory(1, _root, _root);
+        Assert.Equal(700000, cgroup.ReadUsage());
+
+        Write("memory.usage_in_bytes", "2000000\n"); // rewritten in place, as the kernel's files change
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        long? usage = cgroup.ReadUsage();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(1700000, usage);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void ReadUsage_StatLargerThanTheBuffer_StillFindsTheKey()
+    {
+        Write("memory.current", "10000\n");
+        Write("memory.stat", string.Concat(Enumerable.Range(0, 500).Select(i => $"key{i} {i}\n")) + "inactive_file 4000\n");
+        using CgroupMemory cgroup = CgroupMemory.ForDirectory(2, _root, _root);
+
+        Assert.Equal(6000, cgroup.ReadUsage());
+    }
+
+    [Fact]
+    public void ReadUsage_FilesGone_ReturnsNull()
+    {
+        using CgroupMemory cgroup = CgroupMemory.ForDirectory(2, Path.Combine(_root, "gone"), _root);
+
+        Assert.Null(cgroup.ReadUsage());
+    }
+
+    [Fact]
     public void Detect_HybridWithV1Memory_UsesV1AndTreatsHugeLimitAsUnlimited()
     {
         Write("memory/memory.limit_in_bytes", "9223372036854771712\n");
