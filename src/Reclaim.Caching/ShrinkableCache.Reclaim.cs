@@ -11,15 +11,18 @@ public sealed partial class ShrinkableCache<TKey, TValue>
     // The isolate callback, made once per closed generic type: a walk allocates no delegate.
     private static readonly ListLruIsolate<Entry, ScanState> s_isolate = Isolate;
 
-    // Where a walk collects the entries it took off the list, to free them after the list's lock is released. One per
-    // cache, used under _scanning; slots are cleared as soon as each entry is handled, so the buffer never keeps an
-    // evicted value alive.
-    private readonly Entry?[] _scanBuffer = new Entry?[Shrinker.DefaultBatch];
+    // Where a walk collects the entries it took off the list, to free them after the list's lock is released: one per
+    // thread (and closed generic type), so scans of the cache from several threads at once (background reclaim beside
+    // writers reclaiming for their own charges) all make progress; a scan that answered Stop whenever another was
+    // running left direct reclaim empty-handed exactly when it was needed. Slots are cleared as soon as each entry is
+    // handled, so a buffer never keeps an evicted value alive. Allocated on a thread's first scan only.
+    [ThreadStatic]
+    private static Entry?[]? t_scanBuffer;
 
-    // 1 while a scan of this cache runs. A scan that finds it set answers Stop instead of waiting. A flag rather than a
-    // Monitor: a monitor is re-entrant, and a pass started from an OnEvicted callback of this scan, on the same thread,
-    // would enter it and reuse the buffer under our feet.
-    private int _scanning;
+    // Whether this thread is inside a scan of a cache of this type: a pass started from an OnEvicted callback of that
+    // scan, on the same thread, would reuse the buffer under its feet, so a nested scan answers Stop instead.
+    [ThreadStatic]
+    private static bool t_scanning;
 
     private long _evictedByReclaim;
 
@@ -40,11 +43,14 @@ public sealed partial class ShrinkableCache<TKey, TValue>
     /// </summary>
     private long ScanObjects(Shrinker shrinker, ref ShrinkControl control)
     {
-        // 1. One scan of this cache at a time (the buffer is the cache's). The exchange pairs with the release below.
-        if (Interlocked.CompareExchange(ref _scanning, 1, 0) != 0)
+        // 1. One scan per thread at a time (the buffer is the thread's); other threads scan beside it.
+        if (t_scanning)
         {
             return Shrinker.Stop;
         }
+
+        t_scanning = true;
+        Entry?[] buffer = t_scanBuffer ??= new Entry?[Shrinker.DefaultBatch];
 
         long freed = 0;
         long scanned = 0;
@@ -55,16 +61,16 @@ public sealed partial class ShrinkableCache<TKey, TValue>
             while (left > 0)
             {
                 // 2. Walk at most a buffer's worth, under the list's lock: the isolate only flips bits and collects.
-                long asked = Math.Min(left, _scanBuffer.Length);
+                long asked = Math.Min(left, buffer.Length);
                 long budget = asked;
-                var state = new ScanState(_scanBuffer);
+                var state = new ScanState(buffer);
                 _lru.Walk(control.Node, control.Group, s_isolate, ref state, ref budget);
                 long walked = asked - budget;
                 scanned += walked;
                 left -= walked;
 
                 // 3. Free the collected entries with no lock held.
-                freed += FreeCollected(state.Count, ref error);
+                freed += FreeCollected(buffer, state.Count, ref error);
                 if (walked < asked)
                 {
                     break; // the list ran out
@@ -73,7 +79,7 @@ public sealed partial class ShrinkableCache<TKey, TValue>
         }
         finally
         {
-            Volatile.Write(ref _scanning, 0);
+            t_scanning = false;
         }
 
         control.NrScanned = scanned;
@@ -100,10 +106,9 @@ public sealed partial class ShrinkableCache<TKey, TValue>
     /// Retires, unmaps and uncharges the collected entries that no other path retired first, then reports them. Returns
     /// how many this scan freed.
     /// </summary>
-    private int FreeCollected(int collected, ref ExceptionDispatchInfo? error)
+    private int FreeCollected(Entry?[] buffer, int collected, ref ExceptionDispatchInfo? error)
     {
         // 1. Account for every entry first, so a callback that throws cannot leave an unlisted entry charged.
-        Entry?[] buffer = _scanBuffer;
         int won = 0;
         for (int i = 0; i < collected; i++)
         {

@@ -180,11 +180,14 @@ public sealed partial class Reclaimer
     /// A background run's goal: <c>target</c> bytes out of <c>usage</c>, counted as the bytes its shrinkers uncharge. While the run has freed objects but no charged bytes (holders that do not charge), the bytes are
     /// unknown until a collection: the run is then met once it freed the same share of the objects the shrinkers counted
     /// at the first priority as the target is of usage (the kernel's proportional reclaim), rather than escalating
-    /// blind. In that state, above the direct watermark, it may induce one collection and measure for real: met when
-    /// usage is then at or below the target watermark, else the rest becomes the new target.
+    /// blind. Where the charged measure cannot settle it (such frees, a target beyond every charged byte, or the last
+    /// priority unmet) and usage less this run's progress is still at or above the direct watermark, it may induce one
+    /// collection and measure for real: met when usage is then at or below the target watermark, else the rest becomes
+    /// the new target.
     /// </summary>
     private struct BackgroundGoal(Reclaimer reclaimer, long target, long usage, long limit) : IReclaimGoal
     {
+        private readonly long _chargedAtStart = reclaimer.Registry.Root.Usage;
         private long _baseline = ReclaimScope.Uncharged;
         private long _target = target;
         private long _usage = Math.Max(1, usage);
@@ -219,13 +222,21 @@ public sealed partial class Reclaimer
                 _objectsShare = Math.Max(1, (long)Math.Ceiling(objectsCounted * (double)_target / _usage));
             }
 
-            // Only frees that no charge explains call for a collection: charged progress is already visible.
-            if (InducedCollection || objectsFreed == _objectsBaseline || ReclaimScope.Uncharged - _baseline > 0)
+            // A collection is induced only when the charged measure cannot settle it: frees that no charge explains, a
+            // target beyond every charged byte (garbage or uncharged holders make most of the excess: emptying the
+            // caches first would be for nothing), or the last priority ending unmet. Otherwise charged progress shows.
+            if (InducedCollection || objectsFreed == _objectsBaseline)
             {
                 return;
             }
 
-            long now = reclaimer.ReadDecidingUsage() - Volatile.Read(ref reclaimer._credit);
+            bool unexplained = ReclaimScope.Uncharged - _baseline <= 0;
+            if (!unexplained && _target <= _chargedAtStart && priority > 1)
+            {
+                return;
+            }
+
+            long now = reclaimer.ReadDecidingUsage() - Volatile.Read(ref reclaimer._credit) - ChargedFreedSinceCollection;
             if (now < reclaimer._watermarks.DirectLine(limit) || !reclaimer.TryInduceCollection())
             {
                 return;

@@ -120,11 +120,21 @@ public partial class ShrinkableCacheTests
     }
 
     [Fact]
-    public async Task Scan_WhileAnotherScanOfTheCacheRuns_ReturnsStop()
+    public async Task Scan_WhileAnotherThreadScans_BothFreeEntries()
     {
+        // Background reclaim and writers reclaiming for their own charges scan the same cache at once: each must make
+        // progress (a scan that answered Stop while another ran left direct reclaim empty-handed under load).
         using var inside = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        using var kit = Kit(o => o.OnEvicted = (_, _, _) => { inside.Set(); release.Wait(Threaded.Timeout, TestContext.Current.CancellationToken); });
+        int held = 0;
+        using var kit = Kit(o => o.OnEvicted = (_, _, _) =>
+        {
+            if (Interlocked.Exchange(ref held, 1) == 0)
+            {
+                inside.Set();
+                release.Wait(Threaded.Timeout, TestContext.Current.CancellationToken);
+            }
+        });
         Fill(kit.Cache, 10);
 
         Task first = Threaded.Start(() => kit.Scan(1, out _));
@@ -134,7 +144,30 @@ public partial class ShrinkableCacheTests
         release.Set();
         await Threaded.Within(first, "the first scan");
 
-        Assert.Equal(Shrinker.Stop, second);
+        Assert.Equal(5, second);
+        Assert.Equal(4, kit.Cache.Count);
+        kit.AssertConsistent();
+    }
+
+    [Fact]
+    public void Scan_NestedOnTheSameThread_ReturnsStop()
+    {
+        long nested = 0;
+        CacheTestKit<int, string>? self = null;
+        using var kit = Kit(o => o.OnEvicted = (_, _, _) =>
+        {
+            if (nested == 0)
+            {
+                nested = self!.Scan(5, out _);
+            }
+        });
+        self = kit;
+        Fill(kit.Cache, 10);
+
+        long outer = kit.Scan(1, out _);
+
+        Assert.Equal(1, outer);
+        Assert.Equal(Shrinker.Stop, nested);
         Assert.Equal(9, kit.Cache.Count);
         kit.AssertConsistent();
     }

@@ -47,9 +47,65 @@ internal sealed class ProcessMemoryReader(MemoryLimitResolver resolver, CgroupMe
 
     public long ReadCgroupUsage() => cgroup?.ReadUsage() ?? -1;
 
-    public long ReadWorkingSet() => Environment.WorkingSet;
+    public long ReadWorkingSet() => _statm.Read();
 
     public void InduceCollection() => GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
 
-    public void Dispose() => cgroup?.Dispose();
+    public void Dispose()
+    {
+        cgroup?.Dispose();
+        _statm.Dispose();
+    }
+
+    private readonly ResidentSetReader _statm = new();
+
+    /// <summary>
+    /// The resident set from <c>/proc/self/statm</c> (its second field, in pages), read from a kept-open handle into a
+    /// small buffer: no allocation per reading, where <see cref="Environment.WorkingSet"/> costs ~25 us and 3 KB.
+    /// Elsewhere, <see cref="Environment.WorkingSet"/>.
+    /// </summary>
+    private sealed class ResidentSetReader : IDisposable
+    {
+        private readonly object _gate = new();
+        private readonly byte[] _buffer = new byte[128];
+        private Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
+        private bool _unavailable = !OperatingSystem.IsLinux();
+
+        public long Read()
+        {
+            lock (_gate)
+            {
+                if (!_unavailable)
+                {
+                    try
+                    {
+                        _file ??= File.OpenHandle("/proc/self/statm");
+                        ReadOnlySpan<byte> text = _buffer.AsSpan(0, RandomAccess.Read(_file, _buffer, 0));
+                        int space = text.IndexOf((byte)' ');
+                        if (space > 0 && System.Buffers.Text.Utf8Parser.TryParse(text[(space + 1)..], out long pages, out _))
+                        {
+                            return pages * Environment.SystemPageSize;
+                        }
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                    }
+
+                    _unavailable = true;
+                }
+            }
+
+            return Environment.WorkingSet;
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _file?.Dispose();
+                _file = null;
+                _unavailable = true;
+            }
+        }
+    }
 }

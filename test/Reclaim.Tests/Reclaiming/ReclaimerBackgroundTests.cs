@@ -232,6 +232,40 @@ public class ReclaimerBackgroundTests
     }
 
     [Fact]
+    public void Step_TargetBeyondEveryChargedByte_InducesBeforeEmptyingTheCaches()
+    {
+        using var rig = new ReclaimerRig();
+        using var pool = new ObjectPool(rig.Registry, "pool", ObjectBytes);
+        pool.Add(rig.Root, 1_600); // 100 MB charged; 250 MB to free: most of the excess is garbage
+        rig.Reader.Heap = 950 * Mb;
+        rig.Reader.OnCollect = r => r.Heap = 650 * Mb;
+
+        rig.Reclaimer.Step();
+
+        ReclaimRun run = rig.Reclaimer.LastRun!.Value;
+        Assert.True(run.InducedCollection);
+        Assert.True(run.Result.TargetMet);
+        Assert.True(pool.Count(rig.Root) > 1_200, $"the cache kept most of its entries: {pool.Count(rig.Root)}");
+    }
+
+    [Fact]
+    public void Step_ChargedTargetUnmetAtTheLastPriority_InducesThere()
+    {
+        using var rig = new ReclaimerRig();
+        using var pool = new ObjectPool(rig.Registry, "costly", ObjectBytes, seeks: 64); // gives back about 1/16 over all priorities
+        pool.Add(rig.Root, 16_000); // 1000 MB charged: the 290 MB target is within it, but not reached
+        rig.Reader.Heap = 990 * Mb; // less the ~62 MB the run frees, still above the 900 MB direct line
+
+        rig.Reclaimer.Step();
+
+        ReclaimRun run = rig.Reclaimer.LastRun!.Value;
+        Assert.True(run.InducedCollection);
+        Assert.Equal(1, rig.Reader.Induced);
+        Assert.False(run.Result.TargetMet);
+        Assert.Equal(1, run.Result.LowestPriority);
+    }
+
+    [Fact]
     public void Step_CgroupLimit_DecidesOnCgroupUsage()
     {
         using var rig = new ReclaimerRig();

@@ -70,6 +70,28 @@ public class ReclaimerLifecycleTests
     }
 
     [Fact]
+    public void Start_OnTheSystemClock_SamplesByItself()
+    {
+        // The system clock samples with a timed wait on the reclaimer's thread (no timer): a tiny explicit limit makes
+        // the process's own heap reading exceed it, so the first sample runs reclaim.
+        using var reclaimer = new Reclaimer(new ShrinkerRegistry(), new ReclaimerOptions
+        {
+            MemoryLimitBytes = 1024,
+            SamplingInterval = TimeSpan.FromMilliseconds(20),
+            UseGen2CollectionSignal = false,
+            UseCgroupEvents = false,
+            UsePressureStallInformation = false,
+        });
+        using var ran = new SemaphoreSlim(0);
+        reclaimer.RunCompleted += (_, _) => ran.Release();
+
+        reclaimer.Start();
+
+        Assert.True(ran.Wait(Threaded.Timeout, TestContext.Current.CancellationToken), "a sampled run");
+        Assert.Equal("sampling", reclaimer.LastRun!.Value.Trigger);
+    }
+
+    [Fact]
     public void Start_Twice_Throws()
     {
         using var rig = new ReclaimerRig();
