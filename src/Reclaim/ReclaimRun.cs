@@ -10,7 +10,11 @@ namespace Reclaim;
 /// <param name="TargetBytes">The bytes it set out to free (usage down to the target watermark).</param>
 /// <param name="Result">What it freed.</param>
 /// <param name="InducedCollection">Whether it induced a gen2 collection to see what it freed.</param>
-/// <param name="ReactionTime">From the signal (or the reading) to the first shrinker pass.</param>
+/// <param name="ReactionTime">
+/// From the signal to the first shrinker pass; for a sampled run, from the reading that saw the excess. The reclaimer
+/// cannot know when, between two readings, usage crossed the line: add up to <see cref="ReclaimerOptions.SamplingInterval"/>
+/// for that (bench/README.md measures both).
+/// </param>
 /// <param name="Duration">From the first pass to the end of the run.</param>
 public readonly record struct ReclaimRun(
     string Trigger,

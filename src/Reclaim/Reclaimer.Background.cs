@@ -117,16 +117,49 @@ public sealed partial class Reclaimer
     }
 
     /// <summary>
-    /// Direct reclaim by charges: the root's pressure line is where its charged bytes would put usage at the direct
-    /// watermark, if everything else stood still until the next reading. A charge above it reclaims on the charging
-    /// thread before it is made, so a holder growing faster than background reclaim runs throttles itself instead of
-    /// taking the process past its limit between two readings. Usage above the direct watermark puts the line below
-    /// the charged bytes: the next charges give back the excess first.
+    /// Direct reclaim by charges: the root's pressure line is the lower of two charged-byte lines. (1) Where charged
+    /// bytes would put usage at the direct watermark if everything else stood still until the next reading: a holder
+    /// growing faster than background reclaim can follow throttles itself instead of taking the process past its limit
+    /// between two readings, and usage above the direct watermark puts the line below the charged bytes, so the next
+    /// charges give back the excess first. (2) The target watermark less the least uncharged usage seen over the last
+    /// readings (what the rest of the process needs even right after a collection): right after a collection the
+    /// reading is low and line (1) alone would let charged bytes fill the whole limit, leaving the collector no room for
+    /// the garbage that follows (measured: out of memory with the cache at 89 % of the limit).
     /// </summary>
     private void SetPressureLine(long effective, long limit)
     {
-        long headroom = _watermarks.DirectLine(limit) - effective;
-        Registry.Root.SetPressureLine(Saturating.Add(Registry.Root.Usage, headroom));
+        long charged = Registry.Root.Usage;
+        _unchargedFloor.Add(Math.Max(0, effective - charged));
+        long growth = Saturating.Add(charged, _watermarks.DirectLine(limit) - effective);
+        long budget = _watermarks.TargetLine(limit) - _unchargedFloor.Minimum;
+        Registry.Root.SetPressureLine(Math.Min(growth, budget));
+    }
+
+    // The uncharged part of the last readings (usage less charged bytes), for the pressure line's budget.
+    private readonly RecentMinimum _unchargedFloor = new(32);
+
+    /// <summary>The smallest of the last n values added (n readings: ~3 s at the default sampling). Reclaimer thread only.</summary>
+    private sealed class RecentMinimum(int size)
+    {
+        private readonly long[] _values = new long[size];
+        private int _next;
+        private int _count;
+
+        public long Minimum { get; private set; }
+
+        public void Add(long value)
+        {
+            _values[_next] = value;
+            _next = (_next + 1) % _values.Length;
+            _count = Math.Min(_count + 1, _values.Length);
+            long min = long.MaxValue;
+            for (int i = 0; i < _count; i++)
+            {
+                min = Math.Min(min, _values[i]);
+            }
+
+            Minimum = min;
+        }
     }
 
     /// <summary>
