@@ -104,16 +104,7 @@ public sealed partial class Reclaimer
         }
 
         Interlocked.Increment(ref _runCount);
-        try
-        {
-            RunCompleted?.Invoke(this, run);
-        }
-#pragma warning disable CA1031 // A failing subscriber must not stop reclaim.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            Registry.Diagnostics.ReclaimerFailed(exception);
-        }
+        Raise(RunCompleted, run);
     }
 
     /// <summary>

@@ -39,17 +39,7 @@ public sealed partial class Reclaimer
             return;
         }
 
-        var change = new MemoryPressureChange(previous, current, usage, limit);
-        try
-        {
-            PressureChanged?.Invoke(this, change);
-        }
-#pragma warning disable CA1031 // A failing subscriber must not stop reclaim.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            Registry.Diagnostics.ReclaimerFailed(exception);
-        }
+        Raise(PressureChanged, new MemoryPressureChange(previous, current, usage, limit));
 
         foreach (IObserver<MemoryPressureLevel> observer in Volatile.Read(ref _observers))
         {
@@ -63,6 +53,21 @@ public sealed partial class Reclaimer
             {
                 Registry.Diagnostics.ReclaimerFailed(exception);
             }
+        }
+    }
+
+    /// <summary>Raises an event; a handler that throws is reported, and reclaim goes on.</summary>
+    private void Raise<T>(EventHandler<T>? handler, T args)
+    {
+        try
+        {
+            handler?.Invoke(this, args);
+        }
+#pragma warning disable CA1031 // A failing subscriber must not stop reclaim.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Registry.Diagnostics.ReclaimerFailed(exception);
         }
     }
 

@@ -148,5 +148,14 @@ internal sealed class ReclaimerRig : IDisposable
 
     public MemoryGroup Root => Registry.Root;
 
+    /// <summary>Starts the reclaimer and waits for the reading its thread takes at once (it sets the pressure line).</summary>
+    public void StartAndWaitForFirstReading()
+    {
+        Reclaimer.Start();
+        Assert.True(
+            SpinWait.SpinUntil(() => Root.ReclaimLine != MemoryGroup.Unlimited, Threaded.Timeout),
+            "the reclaimer's thread never took its first reading");
+    }
+
     public void Dispose() => Reclaimer.Dispose();
 }

@@ -41,7 +41,7 @@ public class ReclaimerLifecycleTests
         pool.Add(rig.Root, 16_000);
         using var ran = new SemaphoreSlim(0);
         rig.Reclaimer.RunCompleted += (_, _) => ran.Release();
-        rig.Reclaimer.Start();
+        rig.StartAndWaitForFirstReading();
         rig.Reader.Heap = 850 * Mb;
 
         Assert.False(ran.Wait(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken), "nothing before the timer fires");
@@ -157,7 +157,7 @@ public class ReclaimerLifecycleTests
         pool.Add(rig.Root, 16_000);
         using var ran = new SemaphoreSlim(0);
         rig.Reclaimer.RunCompleted += (_, _) => ran.Release();
-        rig.Reclaimer.Start();
+        rig.StartAndWaitForFirstReading();
         rig.Reader.Heap = 850 * Mb;
 
         bool woke = false;

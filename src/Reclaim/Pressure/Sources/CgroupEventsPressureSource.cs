@@ -166,21 +166,7 @@ internal sealed class CgroupEventsPressureSource : IMemoryPressureSource
     }
 
     /// <summary>Stops the watcher thread and closes (and so unregisters) its descriptors; after it returns no signal comes.</summary>
-    public void Dispose()
-    {
-        PressureWatcher? watcher;
-        lock (_lifecycle)
-        {
-            _disposed = true;
-            watcher = _watcher;
-        }
-
-        // Only ever started on Linux.
-        if (OperatingSystem.IsLinux())
-        {
-            watcher?.Dispose();
-        }
-    }
+    public void Dispose() => PressureWatcherLifecycle.DisposeOwned(_lifecycle, ref _disposed, ref _watcher);
 
     [SupportedOSPlatform("linux")]
     private PressureWatcher? StartV1(string directory, Action<MemoryPressureSignal> signal, out string? reason)

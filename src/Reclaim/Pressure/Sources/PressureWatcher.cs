@@ -10,6 +10,30 @@ namespace Reclaim.Pressure;
 /// <returns>False to stop watching for good (the file went away, the peer hung up), after signalling <paramref name="level"/> if set.</returns>
 internal delegate bool PollReadyHandler(ReadOnlySpan<Libc.PollFd> watched, out MemoryPressureLevel? level);
 
+/// <summary>The part of a watching source's lifecycle its sources share.</summary>
+internal static class PressureWatcherLifecycle
+{
+    /// <summary>
+    /// A source's Dispose: marks it disposed and takes its watcher under its gate (so a TryStart racing it either
+    /// published its watcher first, and it is disposed here, or sees the source disposed and disposes its own), then
+    /// disposes the watcher, if one was started (only ever on Linux).
+    /// </summary>
+    public static void DisposeOwned(Lock gate, ref bool disposed, ref PressureWatcher? watcher)
+    {
+        PressureWatcher? taken;
+        lock (gate)
+        {
+            disposed = true;
+            taken = watcher;
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            taken?.Dispose();
+        }
+    }
+}
+
 /// <summary>
 /// One dedicated background thread blocked in <c>poll()</c> on a source's descriptors plus an <c>eventfd</c> that
 /// <see cref="Dispose"/> writes to, so stopping never waits for the next event. The pressure sources share it; each
@@ -32,6 +56,7 @@ internal delegate bool PollReadyHandler(ReadOnlySpan<Libc.PollFd> watched, out M
 [SupportedOSPlatform("linux")]
 internal sealed class PressureWatcher : IDisposable
 {
+
     // Generous: once woken the thread is out of poll() in microseconds; only a wedged system takes longer.
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(5);
 

@@ -211,21 +211,7 @@ internal sealed class PsiPressureSource : IMemoryPressureSource
     }
 
     /// <summary>Stops the watcher thread and closes the file; after it returns no signal comes.</summary>
-    public void Dispose()
-    {
-        PressureWatcher? watcher;
-        lock (_lifecycle)
-        {
-            _disposed = true;
-            watcher = _watcher;
-        }
-
-        // Only ever started on Linux.
-        if (OperatingSystem.IsLinux())
-        {
-            watcher?.Dispose();
-        }
-    }
+    public void Dispose() => PressureWatcherLifecycle.DisposeOwned(_lifecycle, ref _disposed, ref _watcher);
 
     private bool TryChooseFile([NotNullWhen(true)] out string? path, out bool fromSystemd, [NotNullWhen(false)] out string? reason)
     {
