@@ -1,7 +1,7 @@
 using System.Globalization;
 using Reclaim.Reaction;
 
-// Usage: dotnet run -c Release --project bench/Reclaim.Reaction -- [--trials 20] [--seconds 5] [--out bench/results/reaction-<date>.md] [--part all|reaction|idle]
+// Usage: dotnet run -c Release --project bench/Reclaim.Reaction -- [--trials 20] [--seconds 5] [--out bench/results/reaction-<date>.md] [--part all|reaction|idle|kernel]
 // Prints a markdown report on stdout (and to --out) and progress on stderr.
 var options = Options.Parse(args);
 string started = TimeProvider.System.GetLocalNow().ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture);
@@ -37,10 +37,19 @@ if (options.Part is "all" or "idle")
     reading = IdleBench.Reading();
 }
 
+string kernel = string.Empty;
+if (options.Part is "all" or "kernel")
+{
+    Console.Error.WriteLine("Kernel pressure: PSI");
+    kernel = KernelPressureBench.Run(Math.Min(options.Trials, 5));
+}
+
 string header = Report.Invariant(
     $"{started}. {Report.Machine()}. Load average (1, 5, 15 min) at the start: {loadBefore}; at the end: {Report.Load()}. Options: --trials {options.Trials} --seconds {options.Duration.TotalSeconds:0.#}.");
 using var text = new StringWriter(CultureInfo.InvariantCulture);
 Report.Print(text, options, header, reactions, idle, calls, reading);
+text.WriteLine();
+text.Write(kernel);
 Console.Out.Write(text.ToString());
 if (options.Out is { } path)
 {
@@ -67,8 +76,8 @@ internal sealed record Options(int Trials, TimeSpan Duration, string? Out, strin
                 "--trials" => options with { Trials = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--seconds" => options with { Duration = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                 "--out" => options with { Out = value },
-                "--part" when value is "all" or "reaction" or "idle" => options with { Part = value },
-                _ => throw new ArgumentException($"Unknown option '{args[i]} {value}'. Options: --trials N, --seconds S, --out FILE, --part all|reaction|idle."),
+                "--part" when value is "all" or "reaction" or "idle" or "kernel" => options with { Part = value },
+                _ => throw new ArgumentException($"Unknown option '{args[i]} {value}'. Options: --trials N, --seconds S, --out FILE, --part all|reaction|idle|kernel."),
             };
         }
 
