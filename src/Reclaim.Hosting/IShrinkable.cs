@@ -39,4 +39,15 @@ public interface IShrinkable
     /// <param name="control">What the pass asks: the node, the memory group and how many objects to look at; set <see cref="ShrinkControl.NrScanned"/> to report how many were really looked at.</param>
     /// <returns>How many objects were freed, or <see cref="Shrinker.Stop"/> when no progress can be made now.</returns>
     long ScanObjects(ref ShrinkControl control);
+
+    /// <summary>
+    /// Hands the service the shrinker the host allocated for it, before it is registered (once per host start). A
+    /// <see cref="ShrinkerFlags.GroupAware"/> service keeps it to call <see cref="Shrinker.MarkHasObjects"/> when a group
+    /// gets objects, or builds its <see cref="Lru.ListLru{T}"/> on it; without that a group pass never visits it. The
+    /// default does nothing.
+    /// </summary>
+    /// <param name="shrinker">The service's shrinker; freed when the host stops.</param>
+    void Attach(Shrinker shrinker)
+    {
+    }
 }

@@ -80,6 +80,24 @@ public sealed partial class ReclaimServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task AddShrinker_GroupAware_IsHandedItsShrinkerAndVisitedByGroupPasses()
+    {
+        HostApplicationBuilder builder = TestHosts.Builder();
+        builder.Services.AddShrinker<GroupShrinkable>("tenant-data", ShrinkerFlags.GroupAware);
+        using IHost host = await TestHosts.StartAsync(builder);
+        ShrinkerRegistry registry = host.Registry();
+        var service = host.Services.GetRequiredService<GroupShrinkable>();
+        Groups.MemoryGroup tenant = registry.Root.CreateChild("tenant");
+
+        Assert.Same(Assert.Single(registry.GetShrinkers()), service.Shrinker);
+        service.Fill(tenant, 1_000);
+        long freed = registry.ShrinkSlab(0, tenant, 0);
+
+        Assert.True(freed > 0, "the group pass visited the service through the bit it marked");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public void AddShrinker_SameServiceTwice_Throws()
     {
         var services = new ServiceCollection();

@@ -71,3 +71,30 @@ internal sealed class GatedShrinkable : IShrinkable, IDisposable
 
     public void Dispose() => _gate.Dispose();
 }
+
+/// <summary>Group-aware: keeps the shrinker it is handed and marks the group it gets objects in.</summary>
+internal sealed class GroupShrinkable : IShrinkable
+{
+    private long _objects;
+
+    public Shrinker? Shrinker { get; private set; }
+
+    public long Objects => Volatile.Read(ref _objects);
+
+    public void Attach(Shrinker shrinker) => Shrinker = shrinker;
+
+    public void Fill(Groups.MemoryGroup group, long objects)
+    {
+        Volatile.Write(ref _objects, objects);
+        Shrinker!.MarkHasObjects(group);
+    }
+
+    public long CountObjects(ref ShrinkControl control) => control.Group is { IsRoot: false } ? Objects : 0;
+
+    public long ScanObjects(ref ShrinkControl control)
+    {
+        long freed = Math.Min(control.NrToScan, Objects);
+        Interlocked.Add(ref _objects, -freed);
+        return freed;
+    }
+}

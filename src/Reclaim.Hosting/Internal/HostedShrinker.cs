@@ -35,6 +35,7 @@ internal sealed class ShrinkableRegistration(Type serviceType, string name, Shri
             shrinker.PrivateData = target;
             shrinker.CountObjects = static (Shrinker s, ref ShrinkControl control) => ((IShrinkable)s.PrivateData!).CountObjects(ref control);
             shrinker.ScanObjects = static (Shrinker s, ref ShrinkControl control) => ((IShrinkable)s.PrivateData!).ScanObjects(ref control);
+            target.Attach(shrinker);
             shrinker.Register();
             return shrinker;
         }
