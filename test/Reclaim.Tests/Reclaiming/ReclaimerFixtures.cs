@@ -79,17 +79,27 @@ internal sealed class ObjectPool : IDisposable
 
     public void Add(MemoryGroup group, long count)
     {
-        lock (_objects)
-        {
-            _objects[group] = _objects.GetValueOrDefault(group) + count;
-        }
-
+        // Charge before the objects can be scanned (and uncharged), as a real holder does.
         if (Charged)
         {
             Assert.True(group.TryCharge(count * ObjectBytes), "the test's charge must fit");
         }
 
+        lock (_objects)
+        {
+            _objects[group] = _objects.GetValueOrDefault(group) + count;
+        }
+
         Shrinker.MarkHasObjects(group);
+    }
+
+    /// <summary>All objects held, in every group (online or not).</summary>
+    public long TotalCount()
+    {
+        lock (_objects)
+        {
+            return _objects.Values.Sum();
+        }
     }
 
     public long Count(MemoryGroup group)
