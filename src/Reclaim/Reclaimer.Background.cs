@@ -1,5 +1,6 @@
 using Reclaim.Internal;
 using Reclaim.Pressure;
+using Reclaim.Telemetry;
 
 namespace Reclaim;
 
@@ -50,6 +51,8 @@ public sealed partial class Reclaimer
     /// </summary>
     internal void Step()
     {
+        // The monitor that reports stuck callbacks, when a session has just asked for it (one field read otherwise).
+        ReclaimEventSource.Log.EnsureStuckMonitor();
         long now = _time.GetTimestamp();
         (MemoryPressureLevel? signalled, string trigger, long since) = TakePending(now);
         if (_time.GetElapsedTime(Volatile.Read(ref _limitResolvedAt), now) >= _limitRefreshInterval)
@@ -104,6 +107,7 @@ public sealed partial class Reclaimer
         }
 
         Interlocked.Increment(ref _runCount);
+        ReclaimEventSource.Log.OnReclaimRun(run);
         Raise(RunCompleted, run);
     }
 

@@ -1,4 +1,5 @@
 using Reclaim.Pressure;
+using Reclaim.Telemetry;
 
 namespace Reclaim;
 
@@ -39,6 +40,7 @@ public sealed partial class Reclaimer
             return;
         }
 
+        ReclaimEventSource.Log.OnPressureChanged(previous, current, usage, limit);
         Raise(PressureChanged, new MemoryPressureChange(previous, current, usage, limit));
 
         foreach (IObserver<MemoryPressureLevel> observer in Volatile.Read(ref _observers))
@@ -51,7 +53,7 @@ public sealed partial class Reclaimer
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                Registry.Diagnostics.ReclaimerFailed(exception);
+                Registry.Reporter.ReclaimerFailed(exception);
             }
         }
     }
@@ -67,7 +69,7 @@ public sealed partial class Reclaimer
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Registry.Diagnostics.ReclaimerFailed(exception);
+            Registry.Reporter.ReclaimerFailed(exception);
         }
     }
 
@@ -90,7 +92,7 @@ public sealed partial class Reclaimer
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                Registry.Diagnostics.ReclaimerFailed(exception);
+                Registry.Reporter.ReclaimerFailed(exception);
             }
         }
     }

@@ -189,7 +189,7 @@ public sealed partial class Reclaimer
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                Registry.Diagnostics.ReclaimerFailed(exception);
+                Registry.Reporter.ReclaimerFailed(exception);
             }
         }
     }

@@ -85,7 +85,7 @@ public sealed partial class Shrinker
     }
 
     /// <summary>Deferred work summed over nodes and (for a group-aware shrinker) online groups. Allocates nothing.</summary>
-    private long TotalDeferred()
+    internal long TotalDeferred()
     {
         long total = 0;
         if (!IsGroupAware)

@@ -13,6 +13,7 @@ public sealed partial class Shrinker
     private long _errors;
     private long _violations;
     private long _callbackMilliseconds;
+    private long _lastCount;
 
     /// <summary>A snapshot of this shrinker's statistics.</summary>
     /// <returns>Counters since allocation, and whether a callback is running now and for how long.</returns>
@@ -36,8 +37,35 @@ public sealed partial class Shrinker
             deferred,
             TimeSpan.FromMilliseconds(Volatile.Read(ref _callbackMilliseconds)),
             running,
-            runningFor);
+            runningFor)
+        {
+            LastCount = LastCount,
+        };
     }
+
+    /// <summary>What the last visit's count answered (0 for <see cref="Empty"/> or a fault), for the objects gauge.</summary>
+    internal long LastCount => Volatile.Read(ref _lastCount);
+
+    /// <summary>The passes counter, read alone (metrics read each counter at collection, without a whole snapshot).</summary>
+    internal long PassCount => Volatile.Read(ref _passes);
+
+    /// <summary>The objects-scanned counter, read alone.</summary>
+    internal long ScannedCount => Volatile.Read(ref _scanned);
+
+    /// <summary>The objects-freed counter, read alone.</summary>
+    internal long FreedCount => Volatile.Read(ref _freed);
+
+    /// <summary>The callback-errors counter, read alone.</summary>
+    internal long ErrorCount => Volatile.Read(ref _errors);
+
+    /// <summary>The contract-violations counter, read alone.</summary>
+    internal long ViolationCount => Volatile.Read(ref _violations);
+
+    /// <summary>
+    /// Remembers what a visit's count answered: one plain store per visit. Visits of concurrent passes race to write it
+    /// (accepted: any of their answers is "the last count").
+    /// </summary>
+    internal void RecordCount(long count) => Volatile.Write(ref _lastCount, count > 0 ? count : 0);
 
     /// <summary>
     /// Adds the time a pass spent in callbacks, in whole milliseconds of a coarse clock. A visit shorter than a tick

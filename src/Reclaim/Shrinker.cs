@@ -52,6 +52,7 @@ public sealed partial class Shrinker : IDisposable
 
     private readonly long[] _deferred;
     private string _name;
+    private DebugNameCache? _debugName;
     private int _seeks = DefaultSeeks;
     private int _batch;
     private ShrinkerCallback? _countObjects;
@@ -177,10 +178,33 @@ public sealed partial class Shrinker : IDisposable
 
     /// <summary>The debug name, <c>name-id</c>, as the kernel names the shrinker's debugfs directory.</summary>
     /// <returns>The name and <see cref="DebugId"/> joined by a dash.</returns>
-    public override string ToString() => $"{Name}-{DebugId}";
+    public override string ToString() => DebugName;
+
+    /// <summary>
+    /// The debug name, made once per name: telemetry tags every measurement with it, so reading it must not allocate.
+    /// </summary>
+    internal string DebugName
+    {
+        get
+        {
+            // The cache says which name it was made from: after a Rename the first reader makes it again. Two readers
+            // racing a rename may both make it (accepted: the same string twice, one of them kept).
+            string name = Name;
+            DebugNameCache? cache = Volatile.Read(ref _debugName);
+            if (cache is null || !ReferenceEquals(cache.Name, name))
+            {
+                cache = new DebugNameCache(name, $"{name}-{DebugId}");
+                Volatile.Write(ref _debugName, cache);
+            }
+
+            return cache.DebugName;
+        }
+    }
 
     /// <summary>The deferred counter of <paramref name="node"/> for a shrinker that is not group-aware.</summary>
     internal ref long DeferredSlot(int node) => ref _deferred[node];
+
+    private sealed record DebugNameCache(string Name, string DebugName);
 
     private void ThrowIfNotAllocated(string setting)
     {

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Reclaim.Groups;
 using Reclaim.Internal;
+using Reclaim.Telemetry;
 
 namespace Reclaim;
 
@@ -91,8 +92,8 @@ public sealed partial class ShrinkerRegistry
         return total;
     }
 
-    /// <summary>A root pass or a group pass, by the group.</summary>
-    private long ShrinkOne(int node, MemoryGroup group, int priority) =>
+    /// <summary>A root pass or a group pass, by the group (<see cref="ShrinkOne"/> times it when a histogram listens).</summary>
+    private long ShrinkOneUntimed(int node, MemoryGroup group, int priority) =>
         group.IsRoot ? ShrinkRoot(node, group, priority) : ShrinkGroup(node, group, priority);
 
     /// <summary>The root pass: every registered shrinker, lock-free.</summary>
@@ -155,6 +156,7 @@ public sealed partial class ShrinkerRegistry
         try
         {
             long freeable = Count(shrinker, ref control);
+            shrinker.RecordCount(freeable);
             if (freeable == 0 || freeable == Shrinker.Empty)
             {
                 return freeable;
@@ -179,6 +181,17 @@ public sealed partial class ShrinkerRegistry
             long totalScan = Math.Min(Saturating.Add(nr >> priority, delta), cap);
             long batch = shrinker.EffectiveBatch;
 
+            // mm_shrink_slab_start. While no session asks for the per-shrinker events this is one field read, and no
+            // payload is built; likewise scans are timed only while a listener has enabled reclaim.callback.duration.
+            ReclaimEventSource events = ReclaimEventSource.Log;
+            bool traced = events.IsShrinkEnabled;
+            if (traced)
+            {
+                events.ShrinkStart(shrinker, nid, group, nr, freeable, delta, totalScan, priority);
+            }
+
+            bool timed = IsCallbackTimed();
+
             // Scan at least a batch at a time, except when the whole cache is smaller than the work asked: then we are
             // tight on memory (low priority) and try everything rather than leave small caches untouched.
             while (totalScan >= batch || totalScan >= freeable)
@@ -186,7 +199,7 @@ public sealed partial class ShrinkerRegistry
                 long nrToScan = Math.Min(batch, totalScan);
                 control.NrToScan = nrToScan;
                 control.NrScanned = nrToScan;
-                long result = Scan(shrinker, ref control);
+                long result = timed ? TimedScan(shrinker, ref control) : Scan(shrinker, ref control);
                 if (result == Shrinker.Stop)
                 {
                     break;
@@ -206,9 +219,21 @@ public sealed partial class ShrinkerRegistry
 
             // Deferred work grows by the new work not done and shrinks by old work done, capped at twice the objects.
             long nextDeferred = Math.Clamp(Saturating.Add(nr, delta) - scanned, 0, cap);
+            long newDeferred = 0;
             if (nextDeferred != 0)
             {
-                Interlocked.Add(ref deferred, nextDeferred);
+                newDeferred = Interlocked.Add(ref deferred, nextDeferred);
+            }
+            else if (traced)
+            {
+                // The kernel's new_scan is the counter after the add, concurrent passes' shares included.
+                newDeferred = Volatile.Read(ref deferred);
+            }
+
+            // mm_shrink_slab_end.
+            if (traced)
+            {
+                events.ShrinkEnd(shrinker, nid, group, freed, nr, newDeferred, totalScan);
             }
 
             return freed;
@@ -236,14 +261,14 @@ public sealed partial class ShrinkerRegistry
 #pragma warning restore CA1031
         {
             shrinker.RecordError();
-            Diagnostics.CallbackFailed(shrinker, ShrinkerCallbackKind.Count, ex);
+            Reporter.CallbackFailed(shrinker, ShrinkerCallbackKind.Count, ex);
             return 0;
         }
 
         if (count < 0 && count != Shrinker.Empty)
         {
             shrinker.RecordViolation();
-            Diagnostics.ContractViolated(shrinker, ShrinkerCallbackKind.Count, count);
+            Reporter.ContractViolated(shrinker, ShrinkerCallbackKind.Count, count);
             return 0;
         }
 
@@ -264,14 +289,14 @@ public sealed partial class ShrinkerRegistry
 #pragma warning restore CA1031
         {
             shrinker.RecordError();
-            Diagnostics.CallbackFailed(shrinker, ShrinkerCallbackKind.Scan, ex);
+            Reporter.CallbackFailed(shrinker, ShrinkerCallbackKind.Scan, ex);
             return Shrinker.Stop;
         }
 
         if (freed < 0 && freed != Shrinker.Stop)
         {
             shrinker.RecordViolation();
-            Diagnostics.ContractViolated(shrinker, ShrinkerCallbackKind.Scan, freed);
+            Reporter.ContractViolated(shrinker, ShrinkerCallbackKind.Scan, freed);
             return Shrinker.Stop;
         }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Reclaim.Groups;
 using Reclaim.Internal;
+using Reclaim.Telemetry;
 
 namespace Reclaim;
 
@@ -26,6 +27,8 @@ public sealed partial class ShrinkerRegistry
     private readonly bool _systemClock;
     private readonly IdAllocator _debugIds = new();
     private int _registeredCount;
+    private ReclaimDiagnostics _diagnostics = ReclaimDiagnostics.None;
+    private ReclaimDiagnostics _reporter = EventSourceDiagnostics.Instance;
 
     /// <summary>Makes a registry with one node and the system clock.</summary>
     public ShrinkerRegistry()
@@ -36,7 +39,10 @@ public sealed partial class ShrinkerRegistry
     /// <summary>Makes a registry with the given settings.</summary>
     /// <param name="options">The settings; they are read once, here.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> or its <see cref="ShrinkerRegistryOptions.TimeProvider"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="ShrinkerRegistryOptions.NodeCount"/> is below 1 or above 1024.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <see cref="ShrinkerRegistryOptions.NodeCount"/> is below 1 or above 1024, or
+    /// <see cref="ShrinkerRegistryOptions.StuckCallbackThreshold"/> is not positive.
+    /// </exception>
     public ShrinkerRegistry(ShrinkerRegistryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -51,7 +57,14 @@ public sealed partial class ShrinkerRegistry
             throw new ArgumentNullException(nameof(options), $"{nameof(ShrinkerRegistryOptions)}.{nameof(ShrinkerRegistryOptions.TimeProvider)} must not be null.");
         }
 
+        if (options.StuckCallbackThreshold <= TimeSpan.Zero)
+        {
+            Throw.ArgumentOutOfRange(nameof(options), options.StuckCallbackThreshold,
+                $"{nameof(ShrinkerRegistryOptions)}.{nameof(ShrinkerRegistryOptions.StuckCallbackThreshold)} must be positive.");
+        }
+
         NodeCount = options.NodeCount;
+        StuckCallbackThresholdMs = (long)Math.Ceiling(options.StuckCallbackThreshold.TotalMilliseconds);
         _timeProvider = options.TimeProvider;
         _ticksPerMillisecond = _timeProvider.TimestampFrequency / 1000.0;
         _systemClock = ReferenceEquals(_timeProvider, TimeProvider.System);
@@ -84,8 +97,28 @@ public sealed partial class ShrinkerRegistry
     /// <summary>Test hook: runs between publishing a shrinker and giving it its initial reference.</summary>
     internal Action<Shrinker>? OnPublishedForTest { get; set; }
 
-    /// <summary>Where the core reports callback faults; diagnostics replace it.</summary>
-    internal ReclaimDiagnostics Diagnostics { get; set; } = ReclaimDiagnostics.None;
+    /// <summary>
+    /// The hooks added to this registry (logging, tests): <see cref="ReclaimDiagnostics.None"/> until one is added or
+    /// set. The core reports through <see cref="Reporter"/>, which puts the event source first, so setting this never
+    /// turns the events off.
+    /// </summary>
+    internal ReclaimDiagnostics Diagnostics
+    {
+        get => _diagnostics;
+        set
+        {
+            // Two writes, not one: a report racing a change of hooks goes to the old hooks or the new ones (accepted: a
+            // hook added while a pass runs may miss that pass's faults either way).
+            _diagnostics = value;
+            _reporter = CompositeDiagnostics.Combine(EventSourceDiagnostics.Instance, value);
+        }
+    }
+
+    /// <summary>Where the core reports faults: the event source (<see cref="EventSourceDiagnostics"/>), then <see cref="Diagnostics"/>.</summary>
+    internal ReclaimDiagnostics Reporter => _reporter;
+
+    /// <summary>How long a callback may run before the event source reports it stuck, in the registry's milliseconds.</summary>
+    internal long StuckCallbackThresholdMs { get; }
 
     /// <summary>Adds a diagnostics hook (logging, events, metrics) beside those already there.</summary>
     internal void AddDiagnostics(ReclaimDiagnostics hook)

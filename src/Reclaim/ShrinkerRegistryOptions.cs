@@ -18,4 +18,12 @@ public sealed class ShrinkerRegistryOptions
     /// <summary>The clock for callback timings and stuck-callback detection.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// How long a shrinker's callbacks may run without a break before
+    /// <see cref="Telemetry.ReclaimEventSource"/> reports them stuck (<c>CallbackStuck</c>, checked once a second while a
+    /// session listens to its fault events). Every moment a callback blocks is a moment reclaim is stalled.
+    /// </summary>
+    /// <value>The default value is 5 seconds.</value>
+    public TimeSpan StuckCallbackThreshold { get; set; } = TimeSpan.FromSeconds(5);
 }

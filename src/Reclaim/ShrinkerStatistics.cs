@@ -25,4 +25,12 @@ public readonly record struct ShrinkerStatistics(
     long Deferred,
     TimeSpan TimeInCallbacks,
     int RunningCallbacks,
-    TimeSpan? RunningFor);
+    TimeSpan? RunningFor)
+{
+    /// <summary>
+    /// What the count callback answered at the shrinker's last visit by a pass: 0 for <see cref="Shrinker.Empty"/> or
+    /// a fault. For a <see cref="ShrinkerFlags.GroupAware"/> or <see cref="ShrinkerFlags.NodeAware"/> shrinker, the
+    /// count of the group and node that visit asked about.
+    /// </summary>
+    public long LastCount { get; init; }
+}

@@ -140,7 +140,7 @@ public sealed partial class MemoryGroup
 
             if (usage < bytes)
             {
-                Registry.Diagnostics.UnchargeUnderflow(group, usage, bytes);
+                Registry.Reporter.UnchargeUnderflow(group, usage, bytes);
             }
         }
     }

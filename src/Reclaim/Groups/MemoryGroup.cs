@@ -39,6 +39,7 @@ public sealed partial class MemoryGroup : IRcuListNode<MemoryGroup>
         Name = name;
         Parent = parent;
         Depth = parent is null ? 0 : parent.Depth + 1;
+        Path = parent is null ? "/" : parent.IsRoot ? "/" + name : parent.Path + "/" + name;
         _units = new ShrinkerInfoUnit[registry.NodeCount][];
         _summaries = new ShrinkerInfoSummary[registry.NodeCount][];
         for (int node = 0; node < registry.NodeCount; node++)
@@ -69,7 +70,8 @@ public sealed partial class MemoryGroup : IRcuListNode<MemoryGroup>
     public bool IsOnline => _online;
 
     /// <summary>The path from the root, as in a cgroup hierarchy: <c>/</c> for the root, <c>/tenant-a/cache</c> below it.</summary>
-    public string Path => IsRoot ? "/" : Parent!.IsRoot ? "/" + Name : Parent.Path + "/" + Name;
+    /// <remarks>Made once, with the group (its name and parent never change): telemetry tags measurements with it.</remarks>
+    public string Path { get; }
 
     /// <summary>The online children, at one moment. Allocates: for diagnostics and set-up, not for reclaim.</summary>
     public IReadOnlyList<MemoryGroup> Children

@@ -99,6 +99,27 @@ internal sealed class CallbackScope
         return running;
     }
 
+    /// <summary>
+    /// Adds every frame on every thread now (its shrinker and start) to <paramref name="frames"/>: what the
+    /// stuck-callback monitor looks at. Read as <see cref="Running"/> reads, with the same accepted races.
+    /// </summary>
+    public static void CollectFrames(List<(Shrinker Shrinker, long SinceMs)> frames)
+    {
+        foreach (CallbackScope scope in Volatile.Read(ref s_all))
+        {
+            int depth = Volatile.Read(ref scope._depth);
+            Shrinker?[] shrinkers = scope._shrinkers;
+            long[] since = scope._since;
+            for (int i = 0; i < depth && i < shrinkers.Length && i < since.Length; i++)
+            {
+                if (shrinkers[i] is { } shrinker)
+                {
+                    frames.Add((shrinker, since[i]));
+                }
+            }
+        }
+    }
+
     // Once per thread that ever runs a pass: not on the steady reclaim path. Scopes of threads that have ended are
     // dropped here, so the list follows the live threads.
     [MethodImpl(MethodImplOptions.NoInlining)]

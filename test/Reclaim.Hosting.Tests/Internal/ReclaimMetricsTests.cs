@@ -93,6 +93,32 @@ public sealed class ReclaimMetricsTests
     }
 
     [Fact]
+    public async Task ShrinkerAndGroupInstruments_Hosted_ReadTheContainersRegistryThroughTheMeterFactory()
+    {
+        HostApplicationBuilder builder = TestHosts.Builder();
+        builder.Services.AddShrinker<CountingShrinkable>("counting");
+        builder.Services.AddReclaim();
+        using IHost host = builder.Build();
+        var meters = host.Services.GetRequiredService<IMeterFactory>();
+        using var passes = new MetricCollector<long>(meters, ReclaimMetrics.MeterName, "reclaim.shrinker.passes");
+        using var usage = new MetricCollector<long>(meters, ReclaimMetrics.MeterName, "reclaim.group.usage");
+        using var durations = new MetricCollector<double>(meters, ReclaimMetrics.MeterName, "reclaim.pass.duration");
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        Shrinker shrinker = Assert.Single(host.Registry().GetShrinkers());
+
+        host.Registry().ShrinkSlab(0, null, 0);
+        passes.RecordObservableInstruments();
+        usage.RecordObservableInstruments();
+
+        CollectedMeasurement<long> counted = Assert.Single(passes.GetMeasurementSnapshot());
+        Assert.Equal("counting-0", counted.Tags["reclaim.shrinker"]);
+        Assert.Equal(shrinker.GetStatistics().Passes, counted.Value);
+        Assert.Equal("/", Assert.Single(usage.GetMeasurementSnapshot()).Tags["reclaim.group"]);
+        Assert.Contains(durations.GetMeasurementSnapshot(), m => Equals(m.Tags["reclaim.group"], "/"));
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public void Constructor_NoMeterFactory_OwnsAMeterNamedReclaim()
     {
         using var reclaimer = new Reclaimer(new ShrinkerRegistry(), new ReclaimerOptions { MemoryLimitBytes = 4096 });
