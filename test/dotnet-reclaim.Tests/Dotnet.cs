@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Reclaim.Tool.Tests;
+
+/// <summary>What a process printed and how it ended.</summary>
+internal sealed record ProcessResult(int? ExitCode, bool TimedOut, string Stdout, string Stderr);
+
+/// <summary>The <c>dotnet</c> host, and running a dll with it under a timeout (the child's whole tree is killed past it).</summary>
+internal static class Dotnet
+{
+    /// <summary>The host running these tests when it can be found, else <c>dotnet</c> on the PATH.</summary>
+    public static string Host { get; } = FindHost();
+
+    public static async Task<ProcessResult> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(Host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach ((string key, string value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var stdout = new ConcurrentQueue<string>();
+        var stderr = new ConcurrentQueue<string>();
+        using var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                stdout.Enqueue(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                stderr.Enqueue(e.Data);
+            }
+        };
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        bool timedOut = false;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
+        {
+            deadline.CancelAfter(timeout);
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                timedOut = true;
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                }
+            }
+        }
+
+        int? exitCode = null;
+        if (process.WaitForExit(TimeSpan.FromSeconds(10)))
+        {
+            process.WaitForExit(); // drains the output
+            exitCode = process.ExitCode;
+        }
+
+        return new ProcessResult(exitCode, timedOut, string.Join('\n', stdout), string.Join('\n', stderr));
+    }
+
+    private static string FindHost()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
+        {
+            return hostPath;
+        }
+
+        if (Environment.ProcessPath is { } processPath && Path.GetFileNameWithoutExtension(processPath) == "dotnet")
+        {
+            return processPath;
+        }
+
+        // <root>/shared/Microsoft.NETCore.App/<version>/System.Private.CoreLib.dll -> <root>/dotnet
+        string? runtimeDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location);
+        if (runtimeDirectory is not null)
+        {
+            string candidate = Path.GetFullPath(Path.Combine(runtimeDirectory, "..", "..", "..", OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet"));
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return "dotnet";
+    }
+}
