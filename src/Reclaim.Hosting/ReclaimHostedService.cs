@@ -14,7 +14,8 @@ namespace Reclaim.Hosting;
 /// <remarks>
 /// <para>
 /// Start: adds a logging hook to the registry (shrinker callback faults, reclaimer failures), subscribes to
-/// <see cref="Reclaimer.PressureChanged"/> and <see cref="Reclaimer.RunCompleted"/> (logs and metrics) and, when
+/// <see cref="Reclaimer.PressureChanged"/> and <see cref="Reclaimer.RunCompleted"/> (logs; the metrics subscribe on
+/// their own) and, when
 /// <see cref="ReclaimOptions.Enabled"/>, starts background reclaim and logs the limit and each pressure source's status
 /// once (Information, the reason included for a source that cannot run here: a missing cgroup file or another OS is
 /// not a fault). A reclaimer the application started itself is left running as it is.
@@ -30,7 +31,6 @@ internal sealed class ReclaimHostedService : IHostedService, IDisposable
 {
     private readonly Reclaimer _reclaimer;
     private readonly ReclaimOptions _options;
-    private readonly ReclaimMetrics _metrics;
     private readonly ILogger _logger;
     private readonly LoggingDiagnostics _diagnostics;
     private readonly EventHandler<MemoryPressureChange> _onPressureChanged;
@@ -43,6 +43,9 @@ internal sealed class ReclaimHostedService : IHostedService, IDisposable
     // The reclaimer's Stop, running on the thread pool; still running when the host's shutdown token fired first.
     private Task? _stopping;
 
+    // The debug endpoint while the host runs, when turned on.
+    private Diagnostics.ReclaimDiagnosticServer? _endpoint;
+
     public ReclaimHostedService(
         Reclaimer reclaimer,
         IOptions<ReclaimOptions> options,
@@ -52,11 +55,12 @@ internal sealed class ReclaimHostedService : IHostedService, IDisposable
     {
         ArgumentNullException.ThrowIfNull(reclaimer);
         ArgumentNullException.ThrowIfNull(options);
+        // The metrics are only taken so the container makes them with the service: they subscribe to the reclaimer on
+        // their own.
         ArgumentNullException.ThrowIfNull(metrics);
         loggerFactory ??= NullLoggerFactory.Instance;
         _reclaimer = reclaimer;
         _options = options.Value;
-        _metrics = metrics;
         _logger = loggerFactory.CreateLogger<Reclaimer>();
         _diagnostics = new LoggingDiagnostics(loggerFactory.CreateLogger<Shrinker>(), timeProvider ?? TimeProvider.System);
         _onPressureChanged = OnPressureChanged;
@@ -74,6 +78,7 @@ internal sealed class ReclaimHostedService : IHostedService, IDisposable
             _subscribed = true;
         }
 
+        StartEndpoint();
         if (!_options.Enabled)
         {
             string setting = _options.KeyOf(nameof(ReclaimOptions.Enabled));
@@ -107,6 +112,12 @@ internal sealed class ReclaimHostedService : IHostedService, IDisposable
     /// <inheritdoc/>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_endpoint is { } endpoint)
+        {
+            _endpoint = null;
+            await endpoint.DisposeAsync().ConfigureAwait(false);
+        }
+
         try
         {
             if (_startedReclaimer)
@@ -146,7 +157,36 @@ internal sealed class ReclaimHostedService : IHostedService, IDisposable
     /// <see cref="Reclaimer.Dispose"/> called during another thread's <see cref="Reclaimer.Stop"/> returns without
     /// waiting for the thread and releases the wake-up event under it.
     /// </summary>
-    public void Dispose() => _stopping?.Wait();
+    public void Dispose()
+    {
+        _endpoint?.Dispose();
+        _stopping?.Wait();
+    }
+
+    /// <summary>Opens the debug endpoint when the options or <c>RECLAIM_DIAGNOSTICS</c> say so; never throws into the host.</summary>
+    private void StartEndpoint()
+    {
+        if (_endpoint is not null)
+        {
+            return;
+        }
+
+        var endpoint = new Diagnostics.ReclaimDiagnosticServer(_reclaimer.Registry, _reclaimer, new Diagnostics.ReclaimDiagnosticServerOptions
+        {
+            Enabled = _options.DiagnosticEndpoint,
+            ReadOnly = _options.DiagnosticEndpointReadOnly,
+            Log = message => Log.DiagnosticEndpointMessage(_logger, message),
+        });
+        if (endpoint.Start())
+        {
+            _endpoint = endpoint;
+            Log.DiagnosticEndpointListening(_logger, endpoint.Endpoint ?? "?", _options.DiagnosticEndpointReadOnly);
+        }
+        else
+        {
+            endpoint.Dispose();
+        }
+    }
 
     /// <summary>On the reclaimer's thread: Information when pressure rises to Moderate or falls, Warning at Critical.</summary>
     private void OnPressureChanged(object? sender, MemoryPressureChange change)
@@ -157,10 +197,9 @@ internal sealed class ReclaimHostedService : IHostedService, IDisposable
         Log.PressureChanged(_logger, level, change.Previous, change.Current, change.UsageBytes, change.LimitBytes);
     }
 
-    /// <summary>On the reclaimer's thread: metrics, then a Debug line, or Information when the run was out of the ordinary.</summary>
+    /// <summary>On the reclaimer's thread: a Debug line, or Information when the run was out of the ordinary.</summary>
     private void OnRunCompleted(object? sender, ReclaimRun run)
     {
-        _metrics.RunCompleted(run);
         LogLevel level = run.InducedCollection || !run.Result.TargetMet ? LogLevel.Information : LogLevel.Debug;
         Log.ReclaimRun(
             _logger, level, run.Trigger, run.Level, run.UsageBytes, run.LimitBytes, run.TargetBytes,

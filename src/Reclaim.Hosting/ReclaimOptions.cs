@@ -32,6 +32,18 @@ public sealed class ReclaimOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// Whether the debug endpoint (<see cref="Diagnostics.ReclaimDiagnosticServer"/>, the debugfs analogue that
+    /// <c>dotnet-reclaim</c> talks to) listens while the host runs: a Unix domain socket only the same user or root can
+    /// connect to. The environment variable <c>RECLAIM_DIAGNOSTICS</c> (<c>1</c> or <c>0</c>) overrides it.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool DiagnosticEndpoint { get; set; }
+
+    /// <summary>Whether the debug endpoint refuses what would change the process (<c>scan</c>, <c>drop-caches</c>, group limits).</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool DiagnosticEndpointReadOnly { get; set; }
+
     /// <summary>The limit to live within, in bytes, overriding every detected one; positive when set.</summary>
     /// <value>The default value is <see langword="null"/>: the smallest of the GC heap hard limit, the memory cgroup's limit and physical memory.</value>
     [PositiveSetting]

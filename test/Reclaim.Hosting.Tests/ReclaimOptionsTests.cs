@@ -58,6 +58,8 @@ public sealed partial class ReclaimOptionsTests
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Reclaim:Enabled"] = "false",
+            ["Reclaim:DiagnosticEndpoint"] = "true",
+            ["Reclaim:DiagnosticEndpointReadOnly"] = "true",
             ["Reclaim:MemoryLimitBytes"] = "536870912",
             ["Reclaim:TargetWatermark"] = "0.5",
             ["Reclaim:StartWatermark"] = "0.6",
@@ -135,13 +137,19 @@ public sealed partial class ReclaimOptionsTests
         }
     }
 
+    /// <summary>The settings of <see cref="ReclaimOptions"/> that are the host's own (no <see cref="ReclaimerOptions"/> counterpart).</summary>
+    private static readonly string[] HostOnlySettings =
+        [nameof(ReclaimOptions.Enabled), nameof(ReclaimOptions.DiagnosticEndpoint), nameof(ReclaimOptions.DiagnosticEndpointReadOnly)];
+
     /// <summary>The public settings of <see cref="ReclaimOptions"/> that map to a <see cref="ReclaimerOptions"/> one.</summary>
     private static IEnumerable<PropertyInfo> SharedSettings() =>
-        typeof(ReclaimOptions).GetProperties().Where(p => p.Name != nameof(ReclaimOptions.Enabled));
+        typeof(ReclaimOptions).GetProperties().Where(p => !HostOnlySettings.Contains(p.Name));
 
     private static ReclaimOptions NonDefaults() => new()
     {
         Enabled = false,
+        DiagnosticEndpoint = true,
+        DiagnosticEndpointReadOnly = true,
         MemoryLimitBytes = 512L << 20,
         TargetWatermark = 0.5,
         StartWatermark = 0.6,

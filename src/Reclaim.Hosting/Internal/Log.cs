@@ -64,4 +64,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 40, EventName = "ReclaimerFailed", Level = LogLevel.Error,
         Message = "The reclaimer caught an exception outside any shrinker and went on")]
     public static partial void ReclaimerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 50, EventName = "DiagnosticEndpointListening", Level = LogLevel.Information,
+        Message = "Reclaim's debug endpoint listens on {Endpoint} (read-only: {ReadOnly}); dotnet-reclaim can connect to it")]
+    public static partial void DiagnosticEndpointListening(ILogger logger, string endpoint, bool readOnly);
+
+    [LoggerMessage(EventId = 51, EventName = "DiagnosticEndpointMessage", Level = LogLevel.Information,
+        Message = "Reclaim debug endpoint: {Message}")]
+    public static partial void DiagnosticEndpointMessage(ILogger logger, string message);
 }
