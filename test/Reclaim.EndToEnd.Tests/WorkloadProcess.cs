@@ -153,7 +153,7 @@ internal static class WorkloadProcess
                 .FirstOrDefault(a => a.Key == "WorkloadDll")?.Value ?? "Reclaim.EndToEnd.Workload.dll";
 
     /// <summary>The <c>dotnet</c> host: the one running these tests when it can be found, else <c>dotnet</c> on the PATH.</summary>
-    public static string DotnetHost { get; } = FindDotnetHost();
+    public static string DotnetHost { get; } = Reclaim.Testing.DotnetHost.Path;
 
     /// <summary>The environment variables that must not leak from the test host into a child (they would change its GC).</summary>
     private static readonly string[] GcVariablePrefixes = ["DOTNET_GC", "COMPlus_GC", "DOTNET_gcServer", "COMPlus_gcServer", "DOTNET_gcConcurrent", "COMPlus_gcConcurrent"];
@@ -318,30 +318,4 @@ internal static class WorkloadProcess
         argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@%+".Contains(c, StringComparison.Ordinal))
             ? argument
             : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
-    private static string FindDotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
-        {
-            return hostPath;
-        }
-
-        if (Environment.ProcessPath is { } processPath && Path.GetFileNameWithoutExtension(processPath) == "dotnet")
-        {
-            return processPath;
-        }
-
-        // <root>/shared/Microsoft.NETCore.App/<version>/System.Private.CoreLib.dll -> <root>/dotnet
-        string? runtimeDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location);
-        if (runtimeDirectory is not null)
-        {
-            string candidate = Path.GetFullPath(Path.Combine(runtimeDirectory, "..", "..", "..", OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet"));
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return "dotnet";
-    }
 }

@@ -10,7 +10,7 @@ internal sealed record ProcessResult(int? ExitCode, bool TimedOut, string Stdout
 internal static class Dotnet
 {
     /// <summary>The host running these tests when it can be found, else <c>dotnet</c> on the PATH.</summary>
-    public static string Host { get; } = FindHost();
+    public static string Host { get; } = Reclaim.Testing.DotnetHost.Path;
 
     public static async Task<ProcessResult> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
@@ -81,31 +81,5 @@ internal static class Dotnet
         }
 
         return new ProcessResult(exitCode, timedOut, string.Join('\n', stdout), string.Join('\n', stderr));
-    }
-
-    private static string FindHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
-        {
-            return hostPath;
-        }
-
-        if (Environment.ProcessPath is { } processPath && Path.GetFileNameWithoutExtension(processPath) == "dotnet")
-        {
-            return processPath;
-        }
-
-        // <root>/shared/Microsoft.NETCore.App/<version>/System.Private.CoreLib.dll -> <root>/dotnet
-        string? runtimeDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location);
-        if (runtimeDirectory is not null)
-        {
-            string candidate = Path.GetFullPath(Path.Combine(runtimeDirectory, "..", "..", "..", OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet"));
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return "dotnet";
     }
 }

@@ -1,6 +1,4 @@
-using Reclaim.Diagnostics;
 using Reclaim.Diagnostics.Protocol;
-using Reclaim.Tool.Output;
 using Reclaim.Tool.Targets;
 
 namespace Reclaim.Tool.Commands;
@@ -17,16 +15,11 @@ internal sealed class CountCommand(ToolContext context)
     /// <param name="json">Whether to print the endpoint's JSON (the lines and the same structured).</param>
     /// <param name="cancellationToken">Stops the request.</param>
     /// <returns><see cref="ExitCode.Success"/>.</returns>
-    public async Task<ExitCode> RunAsync(TargetOptions target, string shrinker, bool json, CancellationToken cancellationToken)
-    {
-        using ReclaimDiagnosticClient client = await TargetResolver.ConnectAsync(context, target, cancellationToken).ConfigureAwait(false);
-        if (json)
-        {
-            JsonOutput.Write(context.Out, await client.SendAsync(DiagnosticRequest.Count(shrinker), cancellationToken).ConfigureAwait(false));
-            return ExitCode.Success;
-        }
+    public Task<ExitCode> RunAsync(TargetOptions target, string shrinker, bool json, CancellationToken cancellationToken) =>
+        ReadCommand.RunAsync(context, target, json, DiagnosticRequest.Count(shrinker), (client, ct) => client.CountAsync(shrinker, ct), Print, cancellationToken);
 
-        ShrinkerCountResult count = await client.CountAsync(shrinker, cancellationToken).ConfigureAwait(false);
+    private ExitCode Print(ShrinkerCountResult count)
+    {
         foreach (string line in count.Lines)
         {
             context.Out.WriteLine(line);

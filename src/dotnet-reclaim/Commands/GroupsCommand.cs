@@ -1,4 +1,3 @@
-using Reclaim.Diagnostics;
 using Reclaim.Diagnostics.Protocol;
 using Reclaim.Tool.Output;
 using Reclaim.Tool.Targets;
@@ -14,19 +13,15 @@ internal sealed class GroupsCommand(ToolContext context)
     /// <param name="json">Whether to print the endpoint's JSON.</param>
     /// <param name="cancellationToken">Stops the request.</param>
     /// <returns><see cref="ExitCode.Success"/>.</returns>
-    public async Task<ExitCode> RunAsync(TargetOptions target, bool json, CancellationToken cancellationToken)
-    {
-        using ReclaimDiagnosticClient client = await TargetResolver.ConnectAsync(context, target, cancellationToken).ConfigureAwait(false);
-        if (json)
-        {
-            JsonOutput.Write(context.Out, await client.SendAsync(DiagnosticRequest.Groups(), cancellationToken).ConfigureAwait(false));
-            return ExitCode.Success;
-        }
-
-        GroupListResult groups = await client.GetGroupsAsync(cancellationToken).ConfigureAwait(false);
-        context.Console.Write(Render(groups.Groups));
-        return ExitCode.Success;
-    }
+    public Task<ExitCode> RunAsync(TargetOptions target, bool json, CancellationToken cancellationToken) =>
+        ReadCommand.RunAsync(
+            context, target, json, DiagnosticRequest.Groups(), (client, ct) => client.GetGroupsAsync(ct),
+            groups =>
+            {
+                context.Console.Write(Render(groups.Groups));
+                return ExitCode.Success;
+            },
+            cancellationToken);
 
     /// <summary>The tree as a table whose first column draws the branches.</summary>
     /// <param name="groups">The groups in pre-order, as <c>groups</c> answers.</param>

@@ -1,4 +1,3 @@
-using Reclaim.Diagnostics;
 using Reclaim.Diagnostics.Protocol;
 using Reclaim.Tool.Output;
 using Reclaim.Tool.Targets;
@@ -14,16 +13,11 @@ internal sealed class ListCommand(ToolContext context)
     /// <param name="json">Whether to print the endpoint's JSON.</param>
     /// <param name="cancellationToken">Stops the request.</param>
     /// <returns><see cref="ExitCode.Success"/>.</returns>
-    public async Task<ExitCode> RunAsync(TargetOptions target, bool json, CancellationToken cancellationToken)
-    {
-        using ReclaimDiagnosticClient client = await TargetResolver.ConnectAsync(context, target, cancellationToken).ConfigureAwait(false);
-        if (json)
-        {
-            JsonOutput.Write(context.Out, await client.SendAsync(DiagnosticRequest.List(), cancellationToken).ConfigureAwait(false));
-            return ExitCode.Success;
-        }
+    public Task<ExitCode> RunAsync(TargetOptions target, bool json, CancellationToken cancellationToken) =>
+        ReadCommand.RunAsync(context, target, json, DiagnosticRequest.List(), (client, ct) => client.ListAsync(ct), Print, cancellationToken);
 
-        ShrinkerListResult list = await client.ListAsync(cancellationToken).ConfigureAwait(false);
+    private ExitCode Print(ShrinkerListResult list)
+    {
         if (list.Shrinkers.Count == 0)
         {
             context.Console.WriteLine("No shrinker is registered.");

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Reclaim.Diagnostics;
 using Reclaim.Diagnostics.Protocol;
 using Reclaim.Tool.Output;
 using Reclaim.Tool.Targets;
@@ -16,19 +15,15 @@ internal sealed class StatCommand(ToolContext context)
     /// <param name="json">Whether to print the endpoint's JSON.</param>
     /// <param name="cancellationToken">Stops the request.</param>
     /// <returns><see cref="ExitCode.Success"/>.</returns>
-    public async Task<ExitCode> RunAsync(TargetOptions target, bool json, CancellationToken cancellationToken)
-    {
-        using ReclaimDiagnosticClient client = await TargetResolver.ConnectAsync(context, target, cancellationToken).ConfigureAwait(false);
-        if (json)
-        {
-            JsonOutput.Write(context.Out, await client.SendAsync(DiagnosticRequest.Stat(), cancellationToken).ConfigureAwait(false));
-            return ExitCode.Success;
-        }
-
-        StatResult stat = await client.StatAsync(cancellationToken).ConfigureAwait(false);
-        context.Console.Write(Render(stat));
-        return ExitCode.Success;
-    }
+    public Task<ExitCode> RunAsync(TargetOptions target, bool json, CancellationToken cancellationToken) =>
+        ReadCommand.RunAsync(
+            context, target, json, DiagnosticRequest.Stat(), (client, ct) => client.StatAsync(ct),
+            stat =>
+            {
+                context.Console.Write(Render(stat));
+                return ExitCode.Success;
+            },
+            cancellationToken);
 
     /// <summary>The state as a list of names and values, then the recent runs as a table.</summary>
     /// <param name="stat">The answer to <c>stat</c>.</param>
