@@ -207,28 +207,13 @@ internal static class WorkloadProcess
         ITestOutputHelper? output = TestContext.Current.TestOutputHelper;
         output?.WriteLine($"$ {command}");
 
-        var stdout = new ConcurrentQueue<string>();
-        var stderr = new ConcurrentQueue<string>();
-        using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                stdout.Enqueue(e.Data);
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                stderr.Enqueue(e.Data);
-            }
-        };
+        using var captured = new Reclaim.Testing.CapturedProcess(info);
+        Process process = captured.Process;
+        ConcurrentQueue<string> stdout = captured.Stdout;
+        ConcurrentQueue<string> stderr = captured.Stderr;
 
         var clock = Stopwatch.StartNew();
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        captured.Start();
 
         bool timedOut = false;
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))

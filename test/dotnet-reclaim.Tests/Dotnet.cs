@@ -31,27 +31,12 @@ internal static class Dotnet
             info.Environment[key] = value;
         }
 
-        var stdout = new ConcurrentQueue<string>();
-        var stderr = new ConcurrentQueue<string>();
-        using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                stdout.Enqueue(e.Data);
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                stderr.Enqueue(e.Data);
-            }
-        };
-        process.Start();
+        using var captured = new Reclaim.Testing.CapturedProcess(info);
+        Process process = captured.Process;
+        ConcurrentQueue<string> stdout = captured.Stdout;
+        ConcurrentQueue<string> stderr = captured.Stderr;
+        captured.Start();
         process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         bool timedOut = false;
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
         {
