@@ -1,4 +1,4 @@
-namespace Reclaim.EndToEnd.Workload;
+namespace Reclaim.Samples;
 
 /// <summary>
 /// Draws keys 0 .. n - 1 approximately Zipf(s)-distributed (key k about as likely as (k + 1)^-s), by inverting the
