@@ -9,11 +9,13 @@ namespace Reclaim.Caching;
 /// </summary>
 /// <remarks>
 /// <para>
-/// What it costs: each scan call is one <see cref="MemoryCache.Compact(double)"/>, which walks every entry, sorts the
+/// What it costs: a scan is one <see cref="MemoryCache.Compact(double)"/>, which walks every entry, sorts the
 /// candidates and allocates lists as large as the cache: O(n log n) time and O(n) garbage, on the thread running
-/// reclaim, which it blocks meanwhile, whatever share is asked. The count is <see cref="MemoryCache.Count"/>, which
-/// briefly takes every lock of the cache's dictionary. For a cache built to be reclaimed (O(1) per entry freed, nothing
-/// allocated) use <see cref="ShrinkableCache{TKey, TValue}"/>.
+/// reclaim, which it blocks meanwhile, whatever share is asked. So the scan takes the pass's whole share for this cache
+/// at once (<see cref="ShrinkControl.TotalScan"/>) rather than a batch at a time: one <c>Compact</c> per pass, where
+/// batches would cost one each. The count is <see cref="MemoryCache.Count"/>, which briefly takes every lock of the
+/// cache's dictionary. For a cache built to be reclaimed (O(1) per entry freed, nothing allocated) use
+/// <see cref="ShrinkableCache{TKey, TValue}"/>.
 /// </para>
 /// <para>
 /// Which entries go is <see cref="MemoryCache"/>'s decision, by its own rules, not Reclaim's second chance: expired
@@ -102,8 +104,9 @@ public sealed class MemoryCacheShrinker : IDisposable
     }
 
     /// <summary>
-    /// The scan: compacts the cache by the share <see cref="ShrinkControl.NrToScan"/> is of its entries, and returns how
-    /// many entries went (fewer than asked when only entries it will not remove are left, or entries were added meanwhile).
+    /// The scan: compacts the cache once by the share the pass's whole work for it (<see cref="ShrinkControl.TotalScan"/>)
+    /// is of its entries, reports that work as scanned, and returns how many entries went (fewer than asked when only
+    /// entries it will not remove are left, or entries were added meanwhile).
     /// </summary>
     private long ScanObjects(Shrinker shrinker, ref ShrinkControl control)
     {
@@ -116,8 +119,10 @@ public sealed class MemoryCacheShrinker : IDisposable
 
         // Compact removes (int)(Count * percentage) entries. Half an entry more than asked keeps the product from
         // rounding down to one fewer (0.0128 * 10,000 is 127.99999999999999 in binary floating point).
-        double percentage = Math.Min(1.0, (control.NrToScan + 0.5) / before);
+        long asked = Math.Max(control.NrToScan, control.TotalScan);
+        double percentage = Math.Min(1.0, (asked + 0.5) / before);
         _cache.Compact(percentage);
+        control.NrScanned = asked;
         return Math.Max(0, before - _cache.Count);
     }
 }

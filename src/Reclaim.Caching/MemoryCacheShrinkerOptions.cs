@@ -3,7 +3,7 @@ namespace Reclaim.Caching;
 /// <summary>Settings of a <see cref="MemoryCacheShrinker"/>, read once when it is made.</summary>
 public sealed class MemoryCacheShrinkerOptions
 {
-    /// <summary>The default of <see cref="Batch"/>: eight times the kernel's batch, because every scan call sorts the whole cache.</summary>
+    /// <summary>The default of <see cref="Batch"/>: eight times the kernel's batch, because every scan call walks and sorts the whole cache.</summary>
     public const int DefaultBatch = 1024;
 
     /// <summary>The shrinker's name, as diagnostics and <c>dotnet-reclaim</c> show it (<c>name-id</c>).</summary>
@@ -19,12 +19,11 @@ public sealed class MemoryCacheShrinkerOptions
     public int Seeks { get; set; } = Shrinker.DefaultSeeks;
 
     /// <summary>
-    /// How many entries each scan call asks <c>Compact</c> for (the shrinker's <see cref="Shrinker.Batch"/>). Each call
-    /// costs a walk and a sort of the whole cache whatever it removes, so fewer, larger calls cost less; passes gather
-    /// smaller requests as deferred work until a batch is due (or the whole cache is asked for). A pass that asks for
-    /// k entries costs about k / Batch whole-cache sorts: measured with 1,000,000 entries and the default, one pass that
-    /// asked for 100,000 made 97 <c>Compact</c> calls, took 15 s and allocated 3.3 GB (bench/README.md). Raise it for
-    /// large caches, or use <see cref="ShrinkableCache{TKey, TValue}"/>, which frees 100,000 of 1,000,000 in about 10 ms.
+    /// The least work a pass hands the cache (the shrinker's <see cref="Shrinker.Batch"/>): smaller requests are carried
+    /// forward as deferred work until a batch is due (or the whole cache is asked for). Whatever the batch, a pass makes
+    /// one <c>Compact</c> call for all the work it has for the cache (<see cref="ShrinkControl.TotalScan"/>), because each
+    /// call walks and sorts the whole cache whatever it removes; the batch only keeps passes from paying that walk for a
+    /// handful of entries. <see cref="ShrinkableCache{TKey, TValue}"/> has no such cost: it frees O(1) per entry.
     /// </summary>
     /// <value>The default value is <see cref="DefaultBatch"/> (1,024).</value>
     public int Batch { get; set; } = DefaultBatch;

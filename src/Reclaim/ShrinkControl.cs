@@ -23,6 +23,7 @@ public struct ShrinkControl
         Group = group;
         NrToScan = nrToScan;
         NrScanned = nrToScan;
+        TotalScan = nrToScan;
     }
 
     /// <summary>The node of the pass. Always 0 for a shrinker that is not <see cref="ShrinkerFlags.NodeAware"/>.</summary>
@@ -36,6 +37,19 @@ public struct ShrinkControl
 
     /// <summary>How many objects this scan call should look at (at most the shrinker's batch). 0 in a count call.</summary>
     public long NrToScan { readonly get; internal set; }
+
+    /// <summary>
+    /// How many objects this pass still means to scan in this shrinker, this call's <see cref="NrToScan"/> included: the
+    /// kernel's <c>total_scan</c> as it stands before the call (a Reclaim addition; the kernel's callbacks do not see it).
+    /// 0 in a count call; equal to <see cref="NrToScan"/> in a direct call.
+    /// </summary>
+    /// <remarks>
+    /// For a cache whose scan costs the same whatever it frees (one walk or sort of the whole cache per call, as
+    /// <c>MemoryCache.Compact</c>), batches multiply that cost. Such a scan may look at up to this many objects in one
+    /// call and set <see cref="NrScanned"/> to what it looked at: the pass charges them all against its work and, with
+    /// nothing left, calls no more. Deferral and the pass's arithmetic are unchanged.
+    /// </remarks>
+    public long TotalScan { readonly get; internal set; }
 
     /// <summary>
     /// How many objects this scan call really looked at. The pass sets it to <see cref="NrToScan"/> before each call;

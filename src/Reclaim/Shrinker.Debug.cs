@@ -144,6 +144,7 @@ public sealed partial class Shrinker
             Group = ValidateDebugCall(node, group),
             NrToScan = nrToScan,
             NrScanned = nrToScan,
+            TotalScan = nrToScan,
         };
         AcquireForDebug();
         long start = Registry.NowMilliseconds();

@@ -199,6 +199,7 @@ public sealed partial class ShrinkerRegistry
                 long nrToScan = Math.Min(batch, totalScan);
                 control.NrToScan = nrToScan;
                 control.NrScanned = nrToScan;
+                control.TotalScan = totalScan;
                 long result = timed ? TimedScan(shrinker, ref control) : Scan(shrinker, ref control);
                 if (result == Shrinker.Stop)
                 {

@@ -116,19 +116,34 @@ public sealed class MemoryCacheShrinkerTests : IDisposable
     }
 
     [Fact]
-    public void ShrinkSlab_FallingPriorities_FreeMoreAsPriorityFalls()
+    public void ShrinkSlab_FallingPriorities_OneCompactTakesEachPasssWholeShare()
     {
-        using MemoryCacheShrinker shrinker = Shrinker(o => o.Batch = 0); // the kernel's batch: passes scan in 128s
+        using MemoryCacheShrinker shrinker = Shrinker(o => o.Batch = 0); // the kernel's batch, 128
         Fill(10_000);
 
         long gentle = _registry.ShrinkSlab(0, null, 5);
         long harder = _registry.ShrinkSlab(0, null, 2);
 
-        // Each asks 4 * (count >> priority) / seeks, in whole batches: 624 asked, 512 freed (4 batches, 112 deferred);
-        // then 4 * (9,488 >> 2) / 2 + (112 >> 2) = 4,772 asked, 4,736 freed (37 batches).
-        Assert.Equal(512, gentle);
-        Assert.Equal(4_736, harder);
-        Assert.Equal(10_000 - 512 - 4_736, _cache.Count);
+        // Each pass asks 4 * (count >> priority) / seeks and the one Compact takes it all (batches of 128 would leave
+        // the remainder deferred): 624 of 10,000, then 4 * (9,376 >> 2) / 2 = 4,688; nothing deferred.
+        Assert.Equal(624, gentle);
+        Assert.Equal(4_688, harder);
+        Assert.Equal(10_000 - 624 - 4_688, _cache.Count);
+        Assert.Equal(0, shrinker.Shrinker.GetDeferred(0));
+        Assert.Equal(624 + 4_688, shrinker.Shrinker.GetStatistics().ObjectsScanned);
+    }
+
+    [Fact]
+    public void ShrinkSlab_ShareBelowOneBatch_IsDeferredNotCompacted()
+    {
+        using MemoryCacheShrinker shrinker = Shrinker(); // batch 1,024
+        Fill(10_000);
+
+        long freed = _registry.ShrinkSlab(0, null, 5); // asks 624: below a batch
+
+        Assert.Equal(0, freed);
+        Assert.Equal(10_000, _cache.Count);
+        Assert.Equal(624, shrinker.Shrinker.GetDeferred(0));
     }
 
     [Fact]

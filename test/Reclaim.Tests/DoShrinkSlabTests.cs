@@ -325,6 +325,36 @@ public class DoShrinkSlabTests
     }
 
     [Fact]
+    public void ShrinkSlab_ScanTakesTotalScanAtOnce_OneCallChargedWithAllTheWork()
+    {
+        // nr = 8192, priority 4: total_scan = 512 + 1250 = 1762, seen whole by the first call (NrToScan one batch, 128).
+        // The scan looks at all of it and says so: no second call; next = 8192 + 1250 - 1762 = 7680, as if 14 batches ran.
+        var registry = new ShrinkerRegistry();
+        var recorder = new Recorder(registry, "whole", () => 10_000, (_, _) => new ScanReply(1762, 1762));
+        recorder.Shrinker.AddDeferred(0, 8192);
+
+        long freed = registry.ShrinkSlab(0, null, 4);
+
+        Assert.Equal([128L], recorder.Requests);
+        Assert.Equal([1762L], recorder.TotalScans);
+        Assert.Equal(1762, freed);
+        Assert.Equal(7680, recorder.Shrinker.GetDeferred(0));
+        Assert.Equal(1762, recorder.Shrinker.GetStatistics().ObjectsScanned);
+    }
+
+    [Fact]
+    public void ShrinkSlab_BatchedScans_TotalScanCountsDownByWhatEachCallScanned()
+    {
+        // total_scan = 2000 at priority 0, 128 a call: each call sees what is left, its own batch included.
+        var registry = new ShrinkerRegistry();
+        var recorder = new Recorder(registry, "countdown", () => 1000, Rule(ScanMode.FreesAll));
+
+        registry.ShrinkSlab(0, null, 0);
+
+        Assert.Equal(Enumerable.Range(0, 15).Select(i => 2000L - (128L * i)), recorder.TotalScans);
+    }
+
+    [Fact]
     public void ShrinkSlab_StopInTheMiddle_EndsLoopAndDefersTheRest()
     {
         // Two calls of 128 done, the third stops: freed 256, next = 2000 - 256 = 1744.
@@ -548,6 +578,7 @@ public class DoShrinkSlabTests
         long freed = registry.ShrinkSlab(0, null, priority);
 
         Assert.Equal(expected.Requests, recorder.Requests);
+        Assert.Equal(expected.TotalScans, recorder.TotalScans);
         Assert.Equal(expected.Freed, freed);
         Assert.Equal(expected.DeferredAfter, recorder.Shrinker.GetDeferred(0));
         Assert.InRange(recorder.Shrinker.GetDeferred(0), 0, 2 * Math.Min(count, MaxFreeable));
@@ -578,7 +609,7 @@ public class DoShrinkSlabTests
         // 1. Nothing to do: no scan, deferred untouched; EMPTY counts as 0 freed in a pass.
         if (count == 0 || count == Shrinker.Empty)
         {
-            return new Expectation([], 0, deferred);
+            return new Expectation([], [], 0, deferred);
         }
 
         BigInteger freeable = Math.Min(count, MaxFreeable);
@@ -597,11 +628,13 @@ public class DoShrinkSlabTests
         BigInteger scanned = 0;
         BigInteger freed = 0;
         var requests = new List<long>();
+        var totals = new List<long>();
         int call = 0;
         while (total >= effectiveBatch || total >= freeable)
         {
             long nrToScan = (long)BigInteger.Min(effectiveBatch, total);
             requests.Add(nrToScan);
+            totals.Add((long)total);
             ScanReply reply = scan(call++, nrToScan);
             if (reply.Result == Shrinker.Stop)
             {
@@ -621,10 +654,11 @@ public class DoShrinkSlabTests
 
         // 6. next_deferred.
         BigInteger next = BigInteger.Max(0, BigInteger.Min(nr + delta - scanned, 2 * freeable));
-        return new Expectation(requests, (long)BigInteger.Min(freed, long.MaxValue), (long)next);
+        return new Expectation(requests, totals, (long)BigInteger.Min(freed, long.MaxValue), (long)next);
     }
 
-    private sealed record Expectation(List<long> Requests, long Freed, long DeferredAfter);
+    /// <summary>What a pass should do: each scan's NrToScan and the TotalScan it sees, the freed sum, the deferred work after.</summary>
+    private sealed record Expectation(List<long> Requests, List<long> TotalScans, long Freed, long DeferredAfter);
 
     private readonly record struct ScanReply(long Result, long? NrScanned = null);
 
@@ -655,6 +689,7 @@ public class DoShrinkSlabTests
                 CountNodes.Add(sc.Node);
                 Groups.Add(sc.Group);
                 Requests.Clear();
+                TotalScans.Clear();
                 _call = 0;
                 return count();
             };
@@ -668,6 +703,7 @@ public class DoShrinkSlabTests
                 }
 
                 Requests.Add(sc.NrToScan);
+                TotalScans.Add(sc.TotalScan);
                 ScanNodes.Add(sc.Node);
                 Groups.Add(sc.Group);
                 if (sc.NrScanned != sc.NrToScan)
@@ -691,6 +727,9 @@ public class DoShrinkSlabTests
         public Func<int, long, ScanReply> Rule { get; set; }
 
         public List<long> Requests { get; } = [];
+
+        /// <summary>The <see cref="ShrinkControl.TotalScan"/> each scan of the last pass saw.</summary>
+        public List<long> TotalScans { get; } = [];
 
         public List<int> CountNodes { get; } = [];
 

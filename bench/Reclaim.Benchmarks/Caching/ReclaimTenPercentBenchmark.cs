@@ -23,8 +23,8 @@ namespace Reclaim.Benchmarks.Caching;
 /// none gets a second chance and the entries freed are the oldest; the refill re-adds exactly those.
 /// </para>
 /// <para>
-/// <c>MemoryCacheShrinkerPass</c> runs the same pass (priority 3, <c>Seeks</c> 5) over a <c>MemoryCacheShrinker</c>: with
-/// its default batch of 1,024 that is 97 scan calls, each a <c>Compact</c> of the whole cache (99,328 entries freed).
+/// <c>MemoryCacheShrinkerPass</c> runs the same pass (priority 3, <c>Seeks</c> 5) over a <c>MemoryCacheShrinker</c>: one
+/// scan call that compacts the pass's whole share (<c>ShrinkControl.TotalScan</c>, 100,000 entries) in one <c>Compact</c>.
 /// <c>MemoryCache</c> (all entries of Normal priority) refills the keys removed, found through its <c>Keys</c> (which
 /// does not touch the entries). A full GC runs after each refill, before the measurement.
 /// </para>
@@ -117,7 +117,7 @@ public class ReclaimTenPercentBenchmark : IDisposable
     [Benchmark(Baseline = true)]
     public void MemoryCacheCompact() => _memoryCache!.Compact(0.1);
 
-    /// <summary>The same pass over a <c>MemoryCacheShrinker</c>: 97 scan calls of its default batch (1,024), each one <c>Compact</c>.</summary>
+    /// <summary>The same pass over a <c>MemoryCacheShrinker</c>: one scan call, one <c>Compact</c> of the pass's whole share.</summary>
     [Benchmark]
     public long MemoryCacheShrinkerPass() => _memoryCacheRegistry!.ShrinkSlab(0, null, Priority);
 
