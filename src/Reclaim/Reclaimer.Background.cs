@@ -71,6 +71,15 @@ public sealed partial class Reclaimer
         }
 
         UpdateLevel(effective, limit);
+
+        // A handler of that change (PressureChanged, a subscriber) may have stopped the reclaimer from this thread, where
+        // Stop cannot wait for the step: end it here, before it sets a pressure line no reading will refresh (Stop has
+        // already taken the line down) or starts a run after Stop returned.
+        if (_stopping)
+        {
+            return;
+        }
+
         SetPressureLine(effective, limit);
         if (effective < _watermarks.StartLine(limit))
         {

@@ -51,6 +51,11 @@ public sealed partial class Reclaimer
     /// Stops background reclaim: the sources, the timer and the thread (waiting for a run in progress to finish). Direct
     /// reclaim keeps working. Calling it again does nothing.
     /// </summary>
+    /// <remarks>
+    /// Called on the reclaimer's own thread (from a <see cref="PressureChanged"/> handler, a subscriber, or a shrinker
+    /// callback of a background run) it cannot wait for itself: a run already in progress finishes after it returns,
+    /// and no other step or run starts.
+    /// </remarks>
     public void Stop()
     {
         Thread? thread;
@@ -173,6 +178,12 @@ public sealed partial class Reclaimer
             catch (ObjectDisposedException)
             {
                 return;
+            }
+            catch (ThreadInterruptedException exception)
+            {
+                // Code that ran on this thread (a shrinker callback, a handler) interrupted it; the interrupt waited for
+                // this wait. Unhandled, it would end the thread and with it the process: report it and go on.
+                Registry.Reporter.ReclaimerFailed(exception);
             }
 
             first = false;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Reclaim.Internal;
+using Reclaim.Lru;
 
 namespace Reclaim.Groups;
 
@@ -132,12 +133,21 @@ public sealed partial class MemoryGroup : IRcuListNode<MemoryGroup>
     /// and "may have objects" bits move to its parent, lists are reparented by their owners, and from then on marks and
     /// charges aimed at it land on its nearest online ancestor. Calling it again does nothing.
     /// </summary>
-    /// <exception cref="InvalidOperationException">This is the root group.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// This is the root group, or the call comes from inside a <see cref="Lru.ListLru{T}"/> isolate callback (the walk
+    /// holds a list's lock, and taking the group offline would splice the walked list under it).
+    /// </exception>
     public void Offline()
     {
         if (IsRoot)
         {
             Throw.InvalidOperation("The root memory group cannot be taken offline.");
+        }
+
+        if (LruList.IsWalkingOnThisThread)
+        {
+            Throw.InvalidOperation(
+                $"Memory group '{Path}' cannot be taken offline from inside a ListLru isolate callback: the walk holds a list's lock, and Offline splices the group's lists into its parent's. Take it offline after the walk.");
         }
 
         Registry.OfflineGroup(this);

@@ -167,6 +167,7 @@ public sealed class ListLru<T> : IMemoryGroupOfflineHook, IDisposable
     /// <param name="state">Passed to <paramref name="isolate"/>.</param>
     /// <returns>The items removed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="isolate"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">Called from an isolate callback walking the same list.</exception>
     public long ShrinkWalk<TState>(ref ShrinkControl control, ListLruIsolate<T, TState> isolate, ref TState state)
         where TState : allows ref struct
     {
@@ -188,6 +189,7 @@ public sealed class ListLru<T> : IMemoryGroupOfflineHook, IDisposable
     /// <returns>The items removed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="isolate"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node of these lists.</exception>
+    /// <exception cref="InvalidOperationException">Called from an isolate callback walking the same list.</exception>
     public long Walk<TState>(int node, MemoryGroup? group, ListLruIsolate<T, TState> isolate, ref TState state, ref long nrToWalk)
         where TState : allows ref struct
     {
@@ -199,6 +201,9 @@ public sealed class ListLru<T> : IMemoryGroupOfflineHook, IDisposable
             return 0;
         }
 
+        // A walk nested in an isolate callback of the same list (the monitor is re-entrant) would unlink items under the
+        // outer walk, which then unlinks them again from a list they are no longer on.
+        list.ThrowIfWalkedByThisThread();
         long removed = 0;
         lock (list.Gate)
         {

@@ -10,9 +10,10 @@ namespace Reclaim.Lru;
 /// <returns>What to do with the item.</returns>
 /// <remarks>
 /// It runs with the list's lock held, so it must be short and must not block. It changes the list only through its
-/// answer: an <c>Add</c> or <c>Remove</c> on the same list from inside it throws <see cref="InvalidOperationException"/>
-/// instead of corrupting the walk. Free what the item holds after the walk where possible (collect the removed items in
-/// <paramref name="state"/>).
+/// answer: an <c>Add</c>, <c>Remove</c> or walk of the same list from inside it throws
+/// <see cref="InvalidOperationException"/> instead of corrupting the walk, and so does
+/// <see cref="Groups.MemoryGroup.Offline"/> (which splices lists). Free what the item holds after the walk where
+/// possible (collect the removed items in <paramref name="state"/>).
 /// </remarks>
 public delegate LruWalkResult ListLruIsolate<in T, TState>(T item, ref TState state)
     where T : ListLruItem

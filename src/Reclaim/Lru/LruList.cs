@@ -90,9 +90,25 @@ internal sealed class LruList(MemoryGroup group, int node)
         Volatile.Write(ref _count, _count - 1);
     }
 
-    public void BeginWalk() => Volatile.Write(ref _walker, Environment.CurrentManagedThreadId);
+    // Walks in progress on this thread (an isolate callback may walk another list). While one runs the thread holds a
+    // list's lock, so it must not take a group offline: that splices lists under their locks (see MemoryGroup.Offline).
+    [ThreadStatic]
+    private static int t_walks;
 
-    public void EndWalk() => Volatile.Write(ref _walker, 0);
+    /// <summary>Whether this thread is inside a walk, that is, in an isolate callback.</summary>
+    public static bool IsWalkingOnThisThread => t_walks > 0;
+
+    public void BeginWalk()
+    {
+        t_walks++;
+        Volatile.Write(ref _walker, Environment.CurrentManagedThreadId);
+    }
+
+    public void EndWalk()
+    {
+        Volatile.Write(ref _walker, 0);
+        t_walks--;
+    }
 
     /// <summary>
     /// Moves every item to the hot end of <paramref name="parent"/> and marks this list dead. Both gates held, this
