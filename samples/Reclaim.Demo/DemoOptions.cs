@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Reclaim.Units;
 
 namespace Reclaim.Demo;
 
@@ -85,7 +86,7 @@ internal sealed class DemoCommandLine
             string token = result.Tokens[0].Value;
             if (!ByteSize.TryParse(token, out long bytes, out string? error))
             {
-                result.AddError($"--limit: {error}.");
+                result.AddError($"--limit: {error}");
                 return null;
             }
 

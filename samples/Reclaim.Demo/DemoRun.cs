@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using Reclaim.Samples;
 using Spectre.Console;
 
 namespace Reclaim.Demo;
@@ -27,7 +28,7 @@ internal static class DemoRun
         CgroupSandbox? cgroup = null;
         if (options.Cgroup)
         {
-            cgroup = CgroupSandbox.TryCreate(options.LimitBytes, out string? reason);
+            cgroup = CgroupSandbox.TryCreate(options.LimitBytes, "reclaim-demo", out string? reason);
             if (cgroup is null)
             {
                 await Console.Error.WriteLineAsync($"Reclaim.Demo: --cgroup: {reason}. Running under a GC heap hard limit instead.").ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Reclaim.Units;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Reclaim.Units;
 
 namespace Reclaim.Demo;
 

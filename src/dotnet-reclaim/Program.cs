@@ -5,6 +5,7 @@ using Reclaim.Tool.Commands;
 using Reclaim.Tool.Output;
 using Reclaim.Tool.Targets;
 using Reclaim.Tool.Top;
+using Reclaim.Units;
 
 namespace Reclaim.Tool;
 

@@ -1,3 +1,5 @@
+using Reclaim.Units;
+
 namespace Reclaim.Demo.Tests;
 
 /// <summary>The command line: defaults, every accepted form, and a clear one-line error for each bad value.</summary>
@@ -31,6 +33,7 @@ public sealed class DemoOptionsTests
     [InlineData("256M", 256 * MiB)]
     [InlineData("536870912", 512 * MiB)]
     [InlineData("600MB", 600_000_000)]
+    [InlineData("0x20000000", 512 * MiB)]
     public void Parse_Limit_AcceptsSizesWithUnitsAndBytes(string text, long bytes)
     {
         DemoOptions? options = DemoCommandLine.TryParse(["--limit", text], out string? error);
@@ -43,6 +46,7 @@ public sealed class DemoOptionsTests
     [InlineData(new[] { "--limit", "lots" }, "--limit: 'lots' is not a size")]
     [InlineData(new[] { "--limit", "512XB" }, "--limit: '512XB' has an unknown unit 'XB'")]
     [InlineData(new[] { "--limit", "1MiB" }, "--limit must be at least 64.0 MiB (the runtime needs room of its own), not 1.0 MiB")]
+    [InlineData(new[] { "--limit", "0" }, "--limit must be at least 64.0 MiB (the runtime needs room of its own), not 0 B")]
     [InlineData(new[] { "--limit", "-5" }, "--limit: '-5' is not a size")]
     [InlineData(new[] { "--tenants", "0" }, "--tenants must be a whole number from 1 to 26, not '0'")]
     [InlineData(new[] { "--tenants", "27" }, "--tenants must be a whole number from 1 to 26, not '27'")]

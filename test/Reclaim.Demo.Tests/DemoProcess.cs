@@ -130,35 +130,7 @@ internal static class DemoProcess
         using var captured = new CapturedProcess(info);
         var clock = Stopwatch.StartNew();
         captured.Start();
-        bool timedOut = false;
-        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
-        {
-            deadline.CancelAfter(timeout);
-            try
-            {
-                await captured.Process.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                timedOut = true;
-                try
-                {
-                    captured.Process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                    // It exited meanwhile.
-                }
-            }
-        }
-
-        int? exitCode = null;
-        if (captured.Process.WaitForExit(TimeSpan.FromSeconds(10)))
-        {
-            captured.Process.WaitForExit(); // and its output is read to the end
-            exitCode = captured.Process.ExitCode;
-        }
-
+        (int? exitCode, bool timedOut) = await captured.WaitAsync(timeout, TestContext.Current.CancellationToken);
         var result = new DemoResult(command, exitCode, timedOut, [.. captured.Stdout], [.. captured.Stderr], clock.Elapsed);
         output?.WriteLine(result.Describe());
         return result;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Reclaim.PressureBench;
+using Reclaim.Samples;
 
 // Each test runs a workload that keeps both cores busy: run them one at a time.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
@@ -8,7 +10,7 @@ namespace Reclaim.EndToEnd.Tests;
 /// <summary>
 /// Survival under a real memory limit (issue 5, section 5): the workload's cache has no size limit and a working set
 /// many times the limit; without a reclaimer it must die, with one it must live, under a GC heap hard limit, a heap
-/// hard limit lowered at run time, and a cgroup v1 memory limit.
+/// hard limit lowered at run time, and a cgroup memory limit (v1 or v2).
 /// </summary>
 public sealed class EndToEndTests
 {
@@ -36,7 +38,7 @@ public sealed class EndToEndTests
         WorkloadResult result = await RunUnderHeapHardLimitAsync(Limit, 8, "--reclaim", "on", "--log-runs");
 
         WorkloadLine summary = AssertSurvived(result);
-        Assert.True(summary.Long("limit") == Limit, $"The reclaimer's limit is {summary.Get("limit")}, not the heap hard limit {Limit}.\n{result.Describe()}");
+        Assert.True(summary.RequiredLong("limit") == Limit, $"The reclaimer's limit is {summary.Get("limit")}, not the heap hard limit {Limit}.\n{result.Describe()}");
         AssertLivedWell(result, summary, Limit);
     }
 
@@ -52,22 +54,22 @@ public sealed class EndToEndTests
         WorkloadLine summary = AssertSurvived(result);
         WorkloadLine? lowered = result.Lines.FirstOrDefault(l => l.Kind == "limit_lowered");
         Assert.True(lowered is not null, $"The workload never lowered its limit (no limit_lowered line).\n{result.Describe()}");
-        Assert.True(lowered.Long("total_available") == Lowered,
+        Assert.True(lowered.RequiredLong("total_available") == Lowered,
             $"After GC.RefreshMemoryLimit the runtime's limit is {lowered.Get("total_available")}, not {Lowered}.\n{result.Describe()}");
-        Assert.True(lowered.Long("reclaimer_limit") == Lowered,
+        Assert.True(lowered.RequiredLong("reclaimer_limit") == Lowered,
             $"After RefreshLimit the reclaimer's limit is {lowered.Get("reclaimer_limit")}, not {Lowered}.\n{result.Describe()}");
 
         // After the change and a settling second, the cache fits under the new limit in every sample (it held about
         // 70 % of the first limit, far more than the new one, before the change). The cache's bytes, not the heap
         // reading: that counts garbage not yet collected and may read above a limit the GC itself never crosses.
-        double settled = lowered.Double("t") + 1;
-        WorkloadLine[] after = [.. result.Samples.Where(s => s.Double("t") >= settled)];
+        double settled = lowered.RequiredDouble("t") + 1;
+        WorkloadLine[] after = [.. result.Samples.Where(s => s.RequiredDouble("t") >= settled)];
         Assert.True(after.Length >= 4, $"Only {after.Length} samples after t={settled:F2}.\n{result.Describe()}");
-        WorkloadLine[] over = [.. after.Where(s => s.Long("bytes") >= Lowered)];
+        WorkloadLine[] over = [.. after.Where(s => s.RequiredLong("bytes") >= Lowered)];
         Assert.True(over.Length == 0,
             $"{over.Length} of {after.Length} samples after t={settled:F2} are at or above the new limit {Lowered}:\n" +
             $"{string.Join('\n', over.Take(10))}\n{result.Describe()}");
-        Assert.True(after.All(s => s.Long("limit") == Lowered), $"The sampled limit is not the new one after t={settled:F2}.\n{result.Describe()}");
+        Assert.True(after.All(s => s.RequiredLong("limit") == Lowered), $"The sampled limit is not the new one after t={settled:F2}.\n{result.Describe()}");
 
         // The whole run's peak includes the time before the change: it is held to the first limit.
         AssertLivedWell(result, summary, Start);
@@ -76,28 +78,30 @@ public sealed class EndToEndTests
     [Fact]
     public async Task Workload_WithReclaimer_SurvivesUnderCgroupLimit()
     {
-        (WorkloadResult result, CgroupV1Sandbox sandbox, string counters) = await RunUnderCgroupLimitAsync(768 * MiB, 8, "--reclaim", "on", "--log-runs");
+        (WorkloadResult result, CgroupSandbox sandbox, CgroupEnd end) = await RunUnderCgroupLimitAsync(768 * MiB, 8, "--reclaim", "on", "--log-runs");
+        string counters = end.Counters;
 
         WorkloadLine summary = AssertSurvived(result, counters);
         long heapLimit = AssertHeapLimitFromCgroup(result, sandbox, counters);
         string details = counters + "\n" + result.Describe();
-        Assert.True(summary.Long("limit") == heapLimit,
+        Assert.True(summary.RequiredLong("limit") == heapLimit,
             $"The reclaimer's limit is {summary.Get("limit")} ({summary.Get("limit_source")}), not the heap limit {heapLimit} the runtime derived from the cgroup.\n{details}");
-        Assert.True(summary.Long("runs") > 0, $"The reclaimer never ran.\n{details}");
-        Assert.True(summary.Double("hit_rate") > 0, $"The cache served no hits.\n{details}");
-        Assert.True(summary.Long("corrupt") == 0, $"{summary.Get("corrupt")} hits returned another key's value.\n{details}");
+        Assert.True(summary.RequiredLong("runs") > 0, $"The reclaimer never ran.\n{details}");
+        Assert.True(summary.RequiredDouble("hit_rate") > 0, $"The cache served no hits.\n{details}");
+        Assert.True(summary.RequiredLong("corrupt") == 0, $"{summary.Get("corrupt")} hits returned another key's value.\n{details}");
 
         // The limit here is the cgroup's: what the kernel charged stayed under it, and nothing was OOM-killed.
-        Assert.True(sandbox.MaxUsageBytes < sandbox.LimitBytes, $"The cgroup's peak usage reached its limit.\n{details}");
-        Assert.True(sandbox.OomKillsAtEnd is 0 or -1, $"The OOM killer killed in the cgroup.\n{details}");
+        Assert.True(end.PeakBytes < sandbox.LimitBytes, $"The cgroup's peak usage reached its limit.\n{details}");
+        Assert.True(end.OomKills is 0 or -1, $"The OOM killer killed in the cgroup.\n{details}");
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"managed heap peak (the reclaimer's measure) {summary.Get("peak_usage")} against the runtime's heap limit {heapLimit}; cgroup peak {sandbox.MaxUsageBytes} against {sandbox.LimitBytes}");
+            $"managed heap peak (the reclaimer's measure) {summary.Get("peak_usage")} against the runtime's heap limit {heapLimit}; cgroup peak {end.PeakBytes} against {sandbox.LimitBytes}");
     }
 
     [Fact]
     public async Task Workload_WithoutReclaimer_DiesUnderCgroupLimit()
     {
-        (WorkloadResult result, CgroupV1Sandbox sandbox, string counters) = await RunUnderCgroupLimitAsync(768 * MiB, 10, "--reclaim", "off");
+        (WorkloadResult result, CgroupSandbox sandbox, CgroupEnd end) = await RunUnderCgroupLimitAsync(768 * MiB, 10, "--reclaim", "off");
+        string counters = end.Counters;
 
         AssertHeapLimitFromCgroup(result, sandbox, counters);
         AssertDied(result, counters);
@@ -116,49 +120,54 @@ public sealed class EndToEndTests
             TimeSpan.FromSeconds(seconds) + Slack);
 
     /// <summary>Runs the workload in a new cgroup with <paramref name="limit"/>, without a heap hard limit of its own; removes the cgroup after.</summary>
-    private static async Task<(WorkloadResult Result, CgroupV1Sandbox Sandbox, string Counters)> RunUnderCgroupLimitAsync(
+    private static async Task<(WorkloadResult Result, CgroupSandbox Sandbox, CgroupEnd End)> RunUnderCgroupLimitAsync(
         long limit, double seconds, params string[] arguments)
     {
         WorkloadProcess.EnsureWorkloadBuilt();
-        CgroupV1Sandbox? sandbox = CgroupV1Sandbox.TryCreate(limit, out string? skipReason);
-        if (sandbox is null)
-        {
-            Assert.Skip(skipReason ?? "The cgroup could not be created.");
-        }
-
+        CgroupSandbox sandbox = CreateCgroupOrSkip(limit);
         WorkloadResult result;
-        string counters;
+        CgroupEnd end;
         try
         {
+            IReadOnlyList<string> command = sandbox.Wrap(
+                [WorkloadProcess.DotnetHost, .. WorkloadProcess.WorkloadCommand(["--seconds", seconds.ToString(CultureInfo.InvariantCulture), .. arguments])]);
             result = await WorkloadProcess.RunAsync(
-                "/bin/sh",
-                sandbox.ShellArguments(WorkloadProcess.DotnetHost,
-                    WorkloadProcess.WorkloadCommand(["--seconds", seconds.ToString(CultureInfo.InvariantCulture), .. arguments])),
-                new Dictionary<string, string?> { ["DOTNET_gcServer"] = "0" },
-                TimeSpan.FromSeconds(seconds) + Slack);
+                command[0], [.. command.Skip(1)], new Dictionary<string, string?> { ["DOTNET_gcServer"] = "0" }, TimeSpan.FromSeconds(seconds) + Slack);
         }
         finally
         {
-            counters = sandbox.DescribeCounters();
-            TestContext.Current.TestOutputHelper?.WriteLine(counters);
+            end = CgroupEnd.Read(sandbox);
+            TestContext.Current.TestOutputHelper?.WriteLine(end.Counters);
             bool removed = sandbox.TryRemove(TimeSpan.FromSeconds(10), out string? error);
             Assert.True(removed, $"Could not remove the cgroup {sandbox.Directory}: {error}");
         }
 
-        return (result, sandbox, counters);
+        return (result, sandbox, end);
+    }
+
+    /// <summary>A child memory cgroup with <paramref name="limit"/> under this process's own; skips the test when none can be made here.</summary>
+    internal static CgroupSandbox CreateCgroupOrSkip(long limit)
+    {
+        CgroupSandbox? sandbox = CgroupSandbox.TryCreate(limit, "reclaim-e2e", out string? reason);
+        if (sandbox is null)
+        {
+            Assert.Skip($"No memory cgroup for the test: {reason}.");
+        }
+
+        return sandbox;
     }
 
     /// <summary>
     /// The workload ran in the cgroup (its start line names it) and the runtime derived its heap hard limit from the
     /// cgroup's (75% of it by default): returns that heap limit.
     /// </summary>
-    private static long AssertHeapLimitFromCgroup(WorkloadResult result, CgroupV1Sandbox sandbox, string counters)
+    private static long AssertHeapLimitFromCgroup(WorkloadResult result, CgroupSandbox sandbox, string counters)
     {
         WorkloadLine? start = result.Start;
         Assert.True(start is not null, $"The workload did not start (no start line).\n{counters}\n{result.Describe()}");
-        Assert.True(start.Get("cgroup").StartsWith(sandbox.Directory + "@", StringComparison.Ordinal),
+        Assert.True(start.Required("cgroup").StartsWith(sandbox.Directory + "@", StringComparison.Ordinal),
             $"The workload did not run in the test's cgroup {sandbox.Directory} (its start line says {start.Get("cgroup")}).\n{counters}\n{result.Describe()}");
-        long heapLimit = start.Long("heap_hard_limit");
+        long heapLimit = start.RequiredLong("heap_hard_limit");
         Assert.True(heapLimit > 0 && heapLimit < sandbox.LimitBytes,
             $"The runtime's heap hard limit is {heapLimit}: not derived from the cgroup's {sandbox.LimitBytes}.\n{counters}\n{result.Describe()}");
         return heapLimit;
@@ -198,9 +207,23 @@ public sealed class EndToEndTests
         // The heap after each collection (what the GC could not free) stays below the limit. Not peak_usage
         // (GC.GetTotalMemory): it counts garbage allocated since the last collection and reads above a hard limit
         // that committed memory never crosses.
-        Assert.True(summary.Long("peak_heap_after_gc") < limit, $"The heap after a collection reached {summary.Get("peak_heap_after_gc")}, not below the limit {limit}.\n{details}");
-        Assert.True(summary.Long("runs") > 0, $"The reclaimer never ran.\n{details}");
-        Assert.True(summary.Double("hit_rate") > 0, $"The cache served no hits.\n{details}");
-        Assert.True(summary.Long("corrupt") == 0, $"{summary.Get("corrupt")} hits returned another key's value.\n{details}");
+        Assert.True(summary.RequiredLong("peak_heap_after_gc") < limit, $"The heap after a collection reached {summary.Get("peak_heap_after_gc")}, not below the limit {limit}.\n{details}");
+        Assert.True(summary.RequiredLong("runs") > 0, $"The reclaimer never ran.\n{details}");
+        Assert.True(summary.RequiredDouble("hit_rate") > 0, $"The cache served no hits.\n{details}");
+        Assert.True(summary.RequiredLong("corrupt") == 0, $"{summary.Get("corrupt")} hits returned another key's value.\n{details}");
+    }
+
+    /// <summary>The cgroup's counters after the run (the child has exited), read before the cgroup is removed; -1 where unreadable.</summary>
+    private sealed record CgroupEnd(long PeakBytes, long OomKills, string Counters)
+    {
+        public static CgroupEnd Read(CgroupSandbox sandbox)
+        {
+            long peak = sandbox.ReadPeak();
+            long oomKills = sandbox.ReadOomKills();
+            // memory.failcnt is v1's (how often usage hit the limit); v2 has none and reads -1.
+            return new CgroupEnd(peak, oomKills, string.Create(CultureInfo.InvariantCulture,
+                $"cgroup v{sandbox.Version} {sandbox.Directory}: limit={sandbox.LimitBytes} peak={peak} usage={sandbox.ReadUsage()} " +
+                $"failcnt={sandbox.Read("memory.failcnt")} oom_kill={oomKills}"));
+        }
     }
 }

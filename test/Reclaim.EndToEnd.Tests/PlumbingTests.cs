@@ -1,3 +1,6 @@
+using Reclaim.PressureBench;
+using Reclaim.Samples;
+
 namespace Reclaim.EndToEnd.Tests;
 
 /// <summary>The end-to-end tests' own machinery: line parsing, the child's timeout, the cgroup's life cycle.</summary>
@@ -9,8 +12,8 @@ public sealed class PlumbingTests
         WorkloadLine line = WorkloadLine.Parse("sample t=1.25 heap=123456 level=Moderate runs=3");
 
         Assert.Equal("sample", line.Kind);
-        Assert.Equal(1.25, line.Double("t"));
-        Assert.Equal(123456, line.Long("heap"));
+        Assert.Equal(1.25, line.RequiredDouble("t"));
+        Assert.Equal(123456, line.RequiredLong("heap"));
         Assert.Equal("Moderate", line.Get("level"));
         Assert.False(line.Has("limit"));
     }
@@ -67,18 +70,14 @@ public sealed class PlumbingTests
     [Fact]
     public async Task CgroupSandbox_ChildStartedInIt_RunsThereAndTheCgroupIsRemoved()
     {
-        CgroupV1Sandbox? sandbox = CgroupV1Sandbox.TryCreate(64L << 20, out string? skipReason);
-        if (sandbox is null)
-        {
-            Assert.Skip(skipReason ?? "The cgroup could not be created.");
-        }
-
+        CgroupSandbox sandbox = EndToEndTests.CreateCgroupOrSkip(64L << 20);
         WorkloadResult result;
         try
         {
-            Assert.Equal(64L << 20, sandbox.Read("memory.limit_in_bytes"));
-            result = await WorkloadProcess.RunAsync(
-                "/bin/sh", sandbox.ShellArguments("/bin/cat", ["/proc/self/cgroup"]), new Dictionary<string, string?>(), TimeSpan.FromSeconds(10));
+            Assert.Equal(64L << 20, sandbox.LimitBytes);
+            Assert.Equal(64L << 20, sandbox.ReadLimit());
+            IReadOnlyList<string> command = sandbox.Wrap(["/bin/cat", "/proc/self/cgroup"]);
+            result = await WorkloadProcess.RunAsync(command[0], [.. command.Skip(1)], new Dictionary<string, string?>(), TimeSpan.FromSeconds(10));
         }
         finally
         {
@@ -86,7 +85,9 @@ public sealed class PlumbingTests
         }
 
         Assert.Equal(0, result.ExitCode);
-        string memoryLine = Assert.Single(result.Stdout, l => l.Split(':', 3) is [_, var controllers, _] && controllers.Split(',').Contains("memory"));
+        // v1: the memory controller's line (N:memory:/path); v2: the unified hierarchy's (0::/path).
+        string memoryLine = Assert.Single(result.Stdout, l => l.Split(':', 3) is [var id, var controllers, _] &&
+            (sandbox.Version == 1 ? controllers.Split(',').Contains("memory") : id == "0" && controllers.Length == 0));
         Assert.EndsWith("/" + Path.GetFileName(sandbox.Directory), memoryLine, StringComparison.Ordinal);
         Assert.False(Directory.Exists(sandbox.Directory));
     }

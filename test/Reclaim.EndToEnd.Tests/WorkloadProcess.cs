@@ -3,79 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using Reclaim.PressureBench;
 
 namespace Reclaim.EndToEnd.Tests;
-
-/// <summary>One line the workload printed: its kind (the first word) and its <c>key=value</c> fields.</summary>
-internal sealed class WorkloadLine
-{
-    private readonly Dictionary<string, string> _fields;
-
-    private WorkloadLine(string kind, Dictionary<string, string> fields, string text)
-    {
-        Kind = kind;
-        _fields = fields;
-        Text = text;
-    }
-
-    public string Kind { get; }
-
-    public string Text { get; }
-
-    /// <summary>Parses <c>kind key=value key="value with spaces" ...</c>.</summary>
-    public static WorkloadLine Parse(string text)
-    {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        int space = text.IndexOf(' ', StringComparison.Ordinal);
-        string kind = space < 0 ? text : text[..space];
-        int i = space < 0 ? text.Length : space + 1;
-        while (i < text.Length)
-        {
-            int equals = text.IndexOf('=', i);
-            int nextSpace = text.IndexOf(' ', i);
-            if (equals < 0 || (nextSpace >= 0 && nextSpace < equals))
-            {
-                // A word without a value: skip it.
-                i = nextSpace < 0 ? text.Length : nextSpace + 1;
-                continue;
-            }
-
-            string key = text[i..equals];
-            int start = equals + 1;
-            int end;
-            string value;
-            if (start < text.Length && text[start] == '"')
-            {
-                end = text.IndexOf('"', start + 1);
-                end = end < 0 ? text.Length : end;
-                value = text[(start + 1)..end];
-                end = Math.Min(text.Length, end + 1);
-            }
-            else
-            {
-                end = text.IndexOf(' ', start);
-                end = end < 0 ? text.Length : end;
-                value = text[start..end];
-            }
-
-            fields[key] = value;
-            i = end + 1;
-        }
-
-        return new WorkloadLine(kind, fields, text);
-    }
-
-    public bool Has(string key) => _fields.ContainsKey(key);
-
-    public string Get(string key) =>
-        _fields.TryGetValue(key, out string? value) ? value : throw new KeyNotFoundException($"No '{key}' in line: {Text}");
-
-    public long Long(string key) => long.Parse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture);
-
-    public double Double(string key) => double.Parse(Get(key), NumberStyles.Float, CultureInfo.InvariantCulture);
-
-    public override string ToString() => Text;
-}
 
 /// <summary>What a workload child process did: how it ended and everything it printed.</summary>
 internal sealed class WorkloadResult
@@ -208,36 +138,12 @@ internal static class WorkloadProcess
         output?.WriteLine($"$ {command}");
 
         using var captured = new Reclaim.Testing.CapturedProcess(info);
-        Process process = captured.Process;
         ConcurrentQueue<string> stdout = captured.Stdout;
         ConcurrentQueue<string> stderr = captured.Stderr;
 
         var clock = Stopwatch.StartNew();
         captured.Start();
-
-        bool timedOut = false;
-        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
-        {
-            deadline.CancelAfter(timeout);
-            try
-            {
-                await process.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                timedOut = true;
-                KillTree(process);
-            }
-        }
-
-        int? exitCode = null;
-        // After a kill, give the kernel a moment to reap it; then (also on a normal exit) wait for the output to drain.
-        if (process.WaitForExit(TimeSpan.FromSeconds(10)))
-        {
-            process.WaitForExit();
-            exitCode = process.ExitCode;
-        }
-
+        (int? exitCode, bool timedOut) = await captured.WaitAsync(timeout, TestContext.Current.CancellationToken);
         clock.Stop();
         var result = new WorkloadResult(command, exitCode, timedOut, [.. stdout], [.. stderr], clock.Elapsed);
         if (output is not null)
@@ -282,22 +188,6 @@ internal static class WorkloadProcess
 
     /// <summary>A heap hard limit as DOTNET_GCHeapHardLimit wants it: hexadecimal.</summary>
     public static string Hex(long bytes) => "0x" + bytes.ToString("X", CultureInfo.InvariantCulture);
-
-    private static void KillTree(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // It exited meanwhile.
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            // It is exiting.
-        }
-    }
 
     private static string Quote(string argument) =>
         argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@%+".Contains(c, StringComparison.Ordinal))

@@ -6,19 +6,23 @@ using Reclaim.Pressure;
 namespace Reclaim.EndToEnd.Workload;
 
 /// <summary>
-/// The end-to-end workload: worker threads read through a cache with no size limit, keys drawn Zipf(0.9) over a large
-/// key space, values of 1 to 16 KiB; the full working set is many times any limit the tests set. With
-/// <c>--reclaim on</c> a <see cref="Reclaimer"/> over <see cref="ShrinkerRegistry.Default"/> keeps the cache within the
-/// process's limit; with <c>--reclaim off</c> the cache only grows.
+/// The end-to-end workload: worker threads read through a cache, keys drawn Zipf(0.9) over a large key space, values
+/// of 1 to 16 KiB; the full working set is many times any limit the tests set. The cache is one of the pressure
+/// benchmark's peers (<c>--cache</c>, <see cref="CacheKind"/>). For the two with a shrinker (<c>shrinkable</c>, the
+/// default, and <c>memorycache-shrinker</c>) a <see cref="Reclaimer"/> over <see cref="ShrinkerRegistry.Default"/> keeps
+/// the cache within the process's limit, unless <c>--reclaim off</c>; then, like the plain <c>memorycache</c> and
+/// <c>runtime-caching</c>, the cache only grows. <c>memorycache-sized</c> holds to its own <c>--size-limit</c>.
 /// </summary>
 /// <remarks>
 /// Output, one line each, <c>key=value</c> fields, invariant culture:
 /// <list type="bullet">
 /// <item><c>start ...</c>: the settings and the limit the runtime sees; <c>source ...</c>: the reclaimer's pressure sources.</item>
-/// <item><c>sample t=... heap=... total=... usage=... peak=... limit=... level=... entries=... ...</c> every 250 ms.</item>
+/// <item><c>sample t=... heap=... total=... usage=... peak=... window_peak=... limit=... limit_in_force=... above_direct_s=... level=... entries=... ...</c> every 250 ms.</item>
 /// <item><c>limit_lowered ...</c> / <c>limit_lower_failed ...</c>: the heap hard limit lowered at run time.</item>
 /// <item><c>run ...</c>: a background reclaim run (with <c>--log-runs</c>).</item>
-/// <item><c>summary survived=true ...</c> and exit code 0; or <c>summary survived=false reason=... t=...</c> and exit code 3.</item>
+/// <item><c>summary survived=true ...</c> and exit code 0; or <c>summary survived=false reason=... t=...</c> and exit code 3.
+/// Both carry the same counters (ops, hits, misses, hit rate, GC counts, the peak, the time above the direct line, when
+/// the limit was lowered) so a death compares with a survival.</item>
 /// </list>
 /// Exit code 2: bad arguments.
 /// <para>
@@ -27,6 +31,13 @@ namespace Reclaim.EndToEnd.Workload;
 /// every 10 ms; <c>heap</c> and <c>committed</c> are <see cref="GC.GetGCMemoryInfo()"/>'s, as of the last collection;
 /// <c>rusage</c> and <c>charged</c> are the reclaimer's <see cref="Reclaimer.ReadUsage"/>; <c>cgroup</c> is the process's
 /// memory cgroup usage (-1 when there is none); <c>limit</c> is the reclaimer's limit, or the runtime's without one.
+/// </para>
+/// <para>
+/// The peak tracker (every 10 ms, <see cref="GC.GetTotalMemory(bool)"/>) measures the same for every peer, reclaimer or
+/// not: <c>window_peak</c> (the highest reading since the previous sample), <c>above_direct_s</c> (the time its readings
+/// were above <see cref="WorkloadRun.DirectLine"/> = 0.90 of <c>limit_in_force</c>: the runtime's limit at the start, the
+/// requested one from <c>--lower-limit-at</c> on, whether or not the runtime has accepted it yet; <c>lowered_at</c> in
+/// the summary says when that was, -1 for never).
 /// </para>
 /// </remarks>
 internal static class Program
@@ -54,6 +65,9 @@ internal sealed class WorkloadRun : IDisposable
     private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan PeakInterval = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>The direct watermark the time above is measured against, for every peer (the reclaimer's default).</summary>
+    public const double DirectLine = 0.90;
+
     private readonly WorkloadOptions _options;
     private readonly Stopwatch _clock = new();
     private readonly ManualResetEventSlim _wake = new(initialState: false);
@@ -70,6 +84,15 @@ internal sealed class WorkloadRun : IDisposable
     private bool _limitLowered;
     private WorkloadCache? _cache;
     private Reclaimer? _reclaimer;
+    private Worker[] _workers = [];
+
+    // Written by the main thread (limit, lowering), read by the peak tracker.
+    private long _limitInForce;
+    private long _loweredAtTicks = -1;
+
+    // Written by the peak tracker only (the window peak is also reset by the sampler).
+    private long _windowPeak;
+    private long _aboveDirectTicks;
 
     public WorkloadRun(WorkloadOptions options) => _options = options;
 
@@ -121,12 +144,14 @@ internal sealed class WorkloadRun : IDisposable
     private int Run()
     {
         GCMemoryInfo info = GC.GetGCMemoryInfo();
-        Print($"start pid={Environment.ProcessId} reclaim={(_options.Reclaim ? "on" : "off")} cache={_options.Cache.ToString().ToLowerInvariant()} " +
+        Volatile.Write(ref _limitInForce, info.TotalAvailableMemoryBytes);
+        Print($"start pid={Environment.ProcessId} reclaim={(_options.Reclaim ? "on" : "off")} cache={_options.Cache.Name()} " +
+              $"size_limit={_options.SizeLimit} direct_line={DirectLine:F2} " +
               $"threads={_options.Threads} keys={_options.Keys} seconds={_options.Seconds} gc_server={GCSettings.IsServerGC} " +
               $"gc_concurrent={GCSettings.LatencyMode != GCLatencyMode.Batch} heap_hard_limit={HeapHardLimit()} " +
               $"total_available={info.TotalAvailableMemoryBytes} cgroup={_cgroup.Describe()}");
 
-        using WorkloadCache cache = WorkloadCache.Create(_options.Cache);
+        using WorkloadCache cache = WorkloadCache.Create(_options);
         using Reclaimer? reclaimer = _options.Reclaim ? new Reclaimer(ShrinkerRegistry.Default, ReclaimerOptions()) : null;
         _cache = cache;
         _reclaimer = reclaimer;
@@ -150,6 +175,8 @@ internal sealed class WorkloadRun : IDisposable
         {
             workers[i] = new Worker(i, _options, cache, () => _stopping, Fail);
         }
+
+        _workers = workers;
 
         var peakThread = new Thread(TrackPeak) { IsBackground = true, Name = "e2e peak usage" };
         peakThread.Start();
@@ -243,7 +270,7 @@ internal sealed class WorkloadRun : IDisposable
         Exception? failure = Volatile.Read(ref _failure);
         string reason = failure?.GetType().Name ?? "unknown";
         WriteAfterFailure(() => string.Create(CultureInfo.InvariantCulture,
-            $"summary survived=false reason={reason} t={_failedAt:F2} peak_usage={Volatile.Read(ref _peakUsage)} gen2={GC.CollectionCount(2)}"));
+            $"summary survived=false reason={reason} t={_failedAt:F2} peak_usage={Volatile.Read(ref _peakUsage)} {Counters(_workers, _reclaimer, _failedAt)}"));
         WriteAfterFailure(DescribeFailure);
         if (failure is not null and not OutOfMemoryException)
         {
@@ -285,25 +312,55 @@ internal sealed class WorkloadRun : IDisposable
                $"message=\"{Volatile.Read(ref _failure)?.Message}\"";
     }
 
-    /// <summary>The peak of the managed heap (garbage included), read every 10 ms: the 250 ms samples miss short peaks.</summary>
+    /// <summary>
+    /// The peak of the managed heap (garbage included), read every 10 ms: the 250 ms samples miss short peaks. Also the
+    /// window peak and the time above the direct line (see the class remarks). Allocates nothing.
+    /// </summary>
     private void TrackPeak()
     {
         try
         {
+            long previous = _clock.ElapsedTicks;
             while (!_stopping)
             {
                 long usage = GC.GetTotalMemory(forceFullCollection: false);
+                long now = _clock.ElapsedTicks;
                 if (usage > Volatile.Read(ref _peakUsage))
                 {
                     Volatile.Write(ref _peakUsage, usage);
                 }
 
+                RaiseTo(ref _windowPeak, usage);
+                long limit = Volatile.Read(ref _limitInForce);
+                if (usage > limit * DirectLine)
+                {
+                    // The interval that ends with this reading (measured: a GC pause may have stretched it).
+                    Volatile.Write(ref _aboveDirectTicks, _aboveDirectTicks + (now - previous));
+                }
+
+                previous = now;
                 Thread.Sleep(PeakInterval);
             }
         }
         catch (OutOfMemoryException exception)
         {
             Fail(exception);
+        }
+    }
+
+    /// <summary>Raises <paramref name="location"/> to <paramref name="value"/> if it is higher (a compare-and-swap loop: the sampler resets the window peak concurrently).</summary>
+    private static void RaiseTo(ref long location, long value)
+    {
+        long current = Volatile.Read(ref location);
+        while (value > current)
+        {
+            long seen = Interlocked.CompareExchange(ref location, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
@@ -326,6 +383,9 @@ internal sealed class WorkloadRun : IDisposable
         string collected = string.Empty;
         if (attempt == 1)
         {
+            // The operator's new limit is in force from now on for the measures, accepted by the runtime yet or not.
+            Volatile.Write(ref _limitInForce, bytes);
+            Volatile.Write(ref _loweredAtTicks, _clock.ElapsedTicks);
             AppContext.SetData("GCHeapHardLimit", (ulong)bytes);
         }
         else
@@ -369,8 +429,10 @@ internal sealed class WorkloadRun : IDisposable
         _peakHeapAfterGc = Math.Max(_peakHeapAfterGc, info.HeapSizeBytes);
         _peakCommittedAfterGc = Math.Max(_peakCommittedAfterGc, info.TotalCommittedBytes);
         MemoryUsage? usage = reclaimer?.ReadUsage();
+        long windowPeak = Math.Max(Interlocked.Exchange(ref _windowPeak, 0), total);
         Print($"sample t={Elapsed:F2} heap={info.HeapSizeBytes} total={total} usage={total} peak={Volatile.Read(ref _peakUsage)} " +
-              $"limit={Limit(reclaimer)} level={reclaimer?.Level.ToString() ?? "off"} rusage={usage?.Bytes ?? -1} " +
+              $"window_peak={windowPeak} limit={Limit(reclaimer)} limit_in_force={Volatile.Read(ref _limitInForce)} " +
+              $"above_direct_s={Seconds(Volatile.Read(ref _aboveDirectTicks)):F2} level={reclaimer?.Level.ToString() ?? "off"} rusage={usage?.Bytes ?? -1} " +
               $"charged={usage?.ChargedBytes ?? -1} committed={info.TotalCommittedBytes} cgroup={_cgroup.ReadUsage()} " +
               $"entries={cache.Entries} bytes={cache.Bytes} evicted={cache.Evicted} hits={ops - misses} misses={misses} ops={ops} " +
               $"corrupt={corrupt} runs={reclaimer?.RunCount ?? 0} induced={reclaimer?.InducedCollectionCount ?? 0} " +
@@ -380,16 +442,31 @@ internal sealed class WorkloadRun : IDisposable
 
     private void PrintSummary(WorkloadCache cache, Worker[] workers, Reclaimer? reclaimer)
     {
-        (long ops, long misses, long corrupt) = Totals(workers);
         double seconds = Elapsed;
-        double hitRate = ops == 0 ? 0 : (double)(ops - misses) / ops;
         Print($"summary survived=true peak_usage={Volatile.Read(ref _peakUsage)} limit={Limit(reclaimer)} " +
               $"peak_heap_after_gc={_peakHeapAfterGc} peak_committed_after_gc={_peakCommittedAfterGc} " +
-              $"limit_source={reclaimer?.Limit.Source.ToString() ?? "none"} hit_rate={hitRate:F4} ops={ops} ops_per_sec={ops / seconds:F0} " +
-              $"hits={ops - misses} misses={misses} corrupt={corrupt} entries={cache.Entries} bytes={cache.Bytes} evicted={cache.Evicted} " +
-              $"runs={reclaimer?.RunCount ?? 0} induced={reclaimer?.InducedCollectionCount ?? 0} gen0={GC.CollectionCount(0)} " +
-              $"gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0} seconds={seconds:F2}");
+              $"limit_source={reclaimer?.Limit.Source.ToString() ?? "none"} entries={cache.Entries} bytes={cache.Bytes} evicted={cache.Evicted} " +
+              Counters(workers, reclaimer, seconds));
     }
+
+    /// <summary>
+    /// The fields both summaries carry (the failure's too, so it runs just after an OOM: one string, formatted once):
+    /// work done, GC counts, the time above the direct line and when the limit was lowered, over <paramref name="seconds"/>.
+    /// </summary>
+    private string Counters(Worker[] workers, Reclaimer? reclaimer, double seconds)
+    {
+        (long ops, long misses, long corrupt) = Totals(workers);
+        double hitRate = ops == 0 ? 0 : (double)(ops - misses) / ops;
+        long loweredAt = Volatile.Read(ref _loweredAtTicks);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"hit_rate={hitRate:F4} ops={ops} ops_per_sec={(seconds > 0 ? ops / seconds : 0):F0} hits={ops - misses} misses={misses} corrupt={corrupt} " +
+            $"runs={reclaimer?.RunCount ?? 0} induced={reclaimer?.InducedCollectionCount ?? 0} gen0={GC.CollectionCount(0)} " +
+            $"gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0} " +
+            $"limit_in_force={Volatile.Read(ref _limitInForce)} direct_line={DirectLine:F2} above_direct_s={Seconds(Volatile.Read(ref _aboveDirectTicks)):F2} " +
+            $"lowered_at={(loweredAt < 0 ? -1 : Seconds(loweredAt)):F2} seconds={seconds:F2}");
+    }
+
+    private static double Seconds(long stopwatchTicks) => (double)stopwatchTicks / Stopwatch.Frequency;
 
     private void PrintRun(ReclaimRun run) => Print($"run t={Elapsed:F2} {DescribeRun(run)}");
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using Microsoft.Extensions.Caching.Memory;
 using Reclaim.Caching;
 
@@ -16,13 +17,18 @@ internal abstract class WorkloadCache : IDisposable
     /// <summary>Bytes the cache accounts for (the weigher's sum; -1 when the cache does not weigh its entries).</summary>
     public abstract long Bytes { get; }
 
-    /// <summary>Entries reclaim took out of the cache.</summary>
+    /// <summary>Entries reclaim took out of the cache (-1 when the cache does not say: the peers without a shrinker).</summary>
     public abstract long Evicted { get; }
 
-    public static WorkloadCache Create(CacheKind kind) => kind switch
+    /// <summary>The cache of <paramref name="options"/>' peer.</summary>
+    public static WorkloadCache Create(WorkloadOptions options) => options.Cache switch
     {
         CacheKind.Shrinkable => new Shrinkable(),
-        _ => new Memory(),
+        CacheKind.MemoryCacheShrinker => new MemoryWithShrinker(),
+        CacheKind.MemoryCache => new Memory(sizeLimit: null),
+        CacheKind.MemoryCacheSized => new Memory(options.SizeLimit),
+        CacheKind.RuntimeCaching => new RuntimeCaching(),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Cache, "Unknown cache."),
     };
 
     /// <summary>The value of <paramref name="key"/>: cached, or loaded (counted in <paramref name="worker"/>'s misses) and cached.</summary>
@@ -65,12 +71,12 @@ internal abstract class WorkloadCache : IDisposable
     }
 
     /// <summary>A <see cref="MemoryCache"/> without a size limit, made reclaimable by a <see cref="MemoryCacheShrinker"/>.</summary>
-    private sealed class Memory : WorkloadCache
+    private sealed class MemoryWithShrinker : WorkloadCache
     {
         private readonly MemoryCache _cache = new(new MemoryCacheOptions());
         private readonly MemoryCacheShrinker _shrinker;
 
-        public Memory() => _shrinker = new MemoryCacheShrinker(_cache);
+        public MemoryWithShrinker() => _shrinker = new MemoryCacheShrinker(_cache);
 
         public override long Entries => _cache.Count;
 
@@ -95,5 +101,82 @@ internal abstract class WorkloadCache : IDisposable
             _shrinker.Dispose();
             _cache.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A plain <see cref="MemoryCache"/>: without a size limit (it only grows), or with <c>SizeLimit</c> in bytes and
+    /// each entry's <c>Size</c> its value length + <see cref="EntryOverhead"/> (the weigher's measure), so the limit
+    /// bounds the same bytes <see cref="Shrinkable"/> counts. No shrinker.
+    /// </summary>
+    private sealed class Memory : WorkloadCache
+    {
+        private readonly MemoryCache _cache;
+        private readonly bool _sized;
+
+        public Memory(long? sizeLimit)
+        {
+            _sized = sizeLimit.HasValue;
+            _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = sizeLimit });
+        }
+
+        public override long Entries => _cache.Count;
+
+        public override long Bytes => -1;
+
+        public override long Evicted => -1;
+
+        public override byte[] Get(long key, Worker worker)
+        {
+            if (_cache.TryGetValue(key, out byte[]? value) && value is not null)
+            {
+                return value;
+            }
+
+            value = Load(key, worker);
+            // CreateEntry + Dispose is what Set does, without allocating a MemoryCacheEntryOptions per entry.
+            using (ICacheEntry entry = _cache.CreateEntry(key))
+            {
+                entry.Value = value;
+                if (_sized)
+                {
+                    entry.Size = value.Length + EntryOverhead;
+                }
+            }
+
+            return value;
+        }
+
+        public override void Dispose() => _cache.Dispose();
+    }
+
+    /// <summary>
+    /// A <see cref="System.Runtime.Caching.MemoryCache"/> with its defaults (<c>new MemoryCache(name)</c>): its own
+    /// memory limits are polled every two minutes. Its keys are strings, so each lookup formats the key (as its
+    /// users must). No shrinker.
+    /// </summary>
+    private sealed class RuntimeCaching : WorkloadCache
+    {
+        private readonly System.Runtime.Caching.MemoryCache _cache = new("e2e-workload");
+
+        public override long Entries => _cache.GetCount();
+
+        public override long Bytes => -1;
+
+        public override long Evicted => -1;
+
+        public override byte[] Get(long key, Worker worker)
+        {
+            string name = key.ToString(CultureInfo.InvariantCulture);
+            if (_cache.Get(name) is byte[] value)
+            {
+                return value;
+            }
+
+            value = Load(key, worker);
+            _cache.Set(name, value, System.Runtime.Caching.ObjectCache.InfiniteAbsoluteExpiration);
+            return value;
+        }
+
+        public override void Dispose() => _cache.Dispose();
     }
 }

@@ -2,32 +2,87 @@ using System.Globalization;
 
 namespace Reclaim.EndToEnd.Workload;
 
-/// <summary>Which cache the workload reads through.</summary>
+/// <summary>Which cache the workload reads through: the pressure benchmark's peers (<c>--cache</c>).</summary>
 internal enum CacheKind
 {
-    /// <summary>A <c>ShrinkableCache&lt;long, byte[]&gt;</c> with a weigher (value length + 64 bytes).</summary>
+    /// <summary><c>shrinkable</c>: a <c>ShrinkableCache&lt;long, byte[]&gt;</c> with a weigher (value length + 64 bytes), no size.</summary>
     Shrinkable,
 
-    /// <summary>A <c>MemoryCache</c> without a size limit, made reclaimable by a <c>MemoryCacheShrinker</c>.</summary>
+    /// <summary><c>memorycache-shrinker</c>: a <c>MemoryCache</c> without a size limit, made reclaimable by a <c>MemoryCacheShrinker</c>.</summary>
+    MemoryCacheShrinker,
+
+    /// <summary><c>memorycache</c>: a <c>MemoryCache</c> without a size limit and nothing else (what most code does).</summary>
     MemoryCache,
+
+    /// <summary><c>memorycache-sized</c>: a <c>MemoryCache</c> with <c>SizeLimit</c> in bytes, each entry's size its value length + 64.</summary>
+    MemoryCacheSized,
+
+    /// <summary><c>runtime-caching</c>: a <c>System.Runtime.Caching.MemoryCache</c> with its defaults.</summary>
+    RuntimeCaching,
+}
+
+/// <summary>The peers' names on the command line and whether each has a shrinker a reclaimer can call.</summary>
+internal static class CacheKinds
+{
+    private static readonly (CacheKind Kind, string Name)[] Names =
+    [
+        (CacheKind.Shrinkable, "shrinkable"),
+        (CacheKind.MemoryCacheShrinker, "memorycache-shrinker"),
+        (CacheKind.MemoryCache, "memorycache"),
+        (CacheKind.MemoryCacheSized, "memorycache-sized"),
+        (CacheKind.RuntimeCaching, "runtime-caching"),
+    ];
+
+    /// <summary>Every name, for the usage text.</summary>
+    public static string AllNames => string.Join('|', Names.Select(n => n.Name));
+
+    /// <summary>The command-line name of <paramref name="kind"/>.</summary>
+    public static string Name(this CacheKind kind) => Names.First(n => n.Kind == kind).Name;
+
+    /// <summary>Whether the cache registers a shrinker (so a reclaimer has something to ask).</summary>
+    public static bool IsReclaimable(this CacheKind kind) => kind is CacheKind.Shrinkable or CacheKind.MemoryCacheShrinker;
+
+    public static bool TryParse(string name, out CacheKind kind)
+    {
+        foreach ((CacheKind k, string n) in Names)
+        {
+            if (n == name)
+            {
+                kind = k;
+                return true;
+            }
+        }
+
+        kind = default;
+        return false;
+    }
 }
 
 /// <summary>The command line, parsed by hand.</summary>
 internal sealed class WorkloadOptions
 {
-    public const string Usage =
-        "usage: Reclaim.EndToEnd.Workload [--seconds S] [--reclaim on|off] [--cache shrinkable|memorycache]\n" +
+    public static readonly string Usage =
+        $"usage: Reclaim.EndToEnd.Workload [--seconds S] [--cache {CacheKinds.AllNames}]\n" +
+        "                                 [--size-limit BYTES] [--reclaim on|off]\n" +
         "                                 [--lower-limit-at S --lower-limit-to BYTES] [--threads N] [--keys N]\n" +
-        "                                 [--seed N] [--log-runs] [--sampling-ms N] [--load-us N]";
+        "                                 [--seed N] [--log-runs] [--sampling-ms N] [--load-us N] [--watermarks T,S,D]\n" +
+        "  --size-limit: memorycache-sized only (and required there): its SizeLimit in bytes.\n" +
+        "  --reclaim: on by default for the peers with a shrinker (shrinkable, memorycache-shrinker); the others have\n" +
+        "             none, so a reclaimer would have nothing to ask: they accept only off.";
+
+    private bool? _reclaim;
 
     /// <summary>How long the workload runs.</summary>
     public double Seconds { get; private set; } = 10;
 
-    /// <summary>Whether a <c>Reclaimer</c> runs (off: the cache only grows).</summary>
-    public bool Reclaim { get; private set; } = true;
+    /// <summary>Whether a <c>Reclaimer</c> runs (off: the cache only grows, or holds to its own size limit).</summary>
+    public bool Reclaim => _reclaim ?? Cache.IsReclaimable();
 
     /// <summary>The cache read through.</summary>
     public CacheKind Cache { get; private set; } = CacheKind.Shrinkable;
+
+    /// <summary>The <c>SizeLimit</c> of <see cref="CacheKind.MemoryCacheSized"/> in bytes (0 for the other peers).</summary>
+    public long SizeLimit { get; private set; }
 
     /// <summary>When to lower the GC heap hard limit (seconds from the start), or null for never.</summary>
     public double? LowerLimitAt { get; private set; }
@@ -80,9 +135,9 @@ internal sealed class WorkloadOptions
             bool ok = name switch
             {
                 "--seconds" => TryPositiveDouble(value, out double seconds) && Set(() => options.Seconds = seconds),
-                "--reclaim" => value is "on" or "off" && Set(() => options.Reclaim = value == "on"),
-                "--cache" => value is "shrinkable" or "memorycache" &&
-                             Set(() => options.Cache = value == "shrinkable" ? CacheKind.Shrinkable : CacheKind.MemoryCache),
+                "--reclaim" => value is "on" or "off" && Set(() => options._reclaim = value == "on"),
+                "--cache" => CacheKinds.TryParse(value, out CacheKind kind) && Set(() => options.Cache = kind),
+                "--size-limit" => TryPositiveLong(value, out long sizeLimit) && Set(() => options.SizeLimit = sizeLimit),
                 "--lower-limit-at" => TryPositiveDouble(value, out double at) && Set(() => options.LowerLimitAt = at),
                 "--lower-limit-to" => TryPositiveLong(value, out long to) && Set(() => options.LowerLimitTo = to),
                 "--threads" => TryPositiveLong(value, out long threads) && threads <= 64 && Set(() => options.Threads = (int)threads),
@@ -103,6 +158,20 @@ internal sealed class WorkloadOptions
         if (options.LowerLimitAt.HasValue != (options.LowerLimitTo > 0))
         {
             error = "--lower-limit-at and --lower-limit-to go together";
+            return null;
+        }
+
+        if ((options.Cache == CacheKind.MemoryCacheSized) != (options.SizeLimit > 0))
+        {
+            error = options.SizeLimit > 0
+                ? $"--size-limit is for --cache memorycache-sized only, not {options.Cache.Name()}"
+                : "--cache memorycache-sized needs --size-limit BYTES";
+            return null;
+        }
+
+        if (options._reclaim == true && !options.Cache.IsReclaimable())
+        {
+            error = $"--reclaim on: the {options.Cache.Name()} peer has no shrinker, so a reclaimer would have nothing to ask (it runs with --reclaim off)";
             return null;
         }
 

@@ -42,5 +42,47 @@ internal sealed class CapturedProcess : IDisposable
         Process.BeginErrorReadLine();
     }
 
+    /// <summary>
+    /// Waits for it to exit, up to <paramref name="timeout"/> or until <paramref name="cancellationToken"/>; past that,
+    /// kills its whole tree. Then gives the kernel up to 10 s to reap it, and reads its output to the end.
+    /// </summary>
+    /// <returns>Its exit code (null when it never exited, not even after the kill), and whether it was killed.</returns>
+    public async Task<(int? ExitCode, bool TimedOut)> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        bool timedOut = false;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            deadline.CancelAfter(timeout);
+            try
+            {
+                await Process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                timedOut = true;
+                try
+                {
+                    Process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // It exited meanwhile.
+                }
+                catch (System.ComponentModel.Win32Exception)
+                {
+                    // It is exiting.
+                }
+            }
+        }
+
+        if (!Process.WaitForExit(TimeSpan.FromSeconds(10)))
+        {
+            return (null, timedOut);
+        }
+
+        Process.WaitForExit(); // drains the output
+        return (Process.ExitCode, timedOut);
+    }
+
     public void Dispose() => Process.Dispose();
 }

@@ -37,34 +37,7 @@ internal static class Dotnet
         ConcurrentQueue<string> stderr = captured.Stderr;
         captured.Start();
         process.StandardInput.Close();
-        bool timedOut = false;
-        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
-        {
-            deadline.CancelAfter(timeout);
-            try
-            {
-                await process.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                timedOut = true;
-                try
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-            }
-        }
-
-        int? exitCode = null;
-        if (process.WaitForExit(TimeSpan.FromSeconds(10)))
-        {
-            process.WaitForExit(); // drains the output
-            exitCode = process.ExitCode;
-        }
-
+        (int? exitCode, bool timedOut) = await captured.WaitAsync(timeout, TestContext.Current.CancellationToken);
         return new ProcessResult(exitCode, timedOut, string.Join('\n', stdout), string.Join('\n', stderr));
     }
 }

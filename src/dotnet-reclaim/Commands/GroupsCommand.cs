@@ -1,6 +1,7 @@
 using Reclaim.Diagnostics.Protocol;
 using Reclaim.Tool.Output;
 using Reclaim.Tool.Targets;
+using Reclaim.Units;
 using Spectre.Console;
 
 namespace Reclaim.Tool.Commands;

@@ -5,6 +5,7 @@ using Reclaim.Diagnostics.Protocol;
 using Reclaim.Groups;
 using Reclaim.Tool.Output;
 using Reclaim.Tool.Targets;
+using Reclaim.Units;
 
 namespace Reclaim.Tool.Commands;
 

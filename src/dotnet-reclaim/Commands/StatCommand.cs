@@ -2,6 +2,7 @@ using System.Globalization;
 using Reclaim.Diagnostics.Protocol;
 using Reclaim.Tool.Output;
 using Reclaim.Tool.Targets;
+using Reclaim.Units;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -1,6 +1,7 @@
 using Reclaim.Diagnostics.Protocol;
 using Reclaim.Tool.Commands;
 using Reclaim.Tool.Output;
+using Reclaim.Units;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -1,5 +1,5 @@
 using Reclaim.Groups;
-using Reclaim.Tool.Output;
+using Reclaim.Units;
 
 namespace Reclaim.Tool.Tests.Output;
 
@@ -19,6 +19,8 @@ public sealed class ByteSizeTests
     [InlineData("1.5MB", 1_500_000L)]
     [InlineData("1GB", 1_000_000_000L)]
     [InlineData("0.5K", 512L)]
+    [InlineData("0x20000000", 0x20000000L)]
+    [InlineData(" 0X1f ", 31L)]
     public void TryParse_Size_Bytes(string text, long expected)
     {
         Assert.True(ByteSize.TryParse(text, out long bytes, out string? error), error);
@@ -32,6 +34,10 @@ public sealed class ByteSizeTests
     [InlineData("1.2.3", "is not a size")]
     [InlineData("12XB", "unknown unit 'XB'")]
     [InlineData("10000000T", "too large")]
+    [InlineData("99999999999999999999999999T", "too large")]
+    [InlineData("0x", "is not a size")]
+    [InlineData("0x12G", "is not a size")]
+    [InlineData("0x8000000000000000", "too large")]
     public void TryParse_NotASize_SaysWhy(string text, string why)
     {
         Assert.False(ByteSize.TryParse(text, out _, out string? error));
@@ -50,6 +56,13 @@ public sealed class ByteSizeTests
 
     [Fact]
     public void TryParse_Max_IsNotASize() => Assert.False(ByteSize.TryParse("max", out _, out _));
+
+    [Fact]
+    public void TryParseLimit_TooLarge_SuggestsMax()
+    {
+        Assert.False(ByteSize.TryParseLimit("10000000T", out _, out string? error));
+        Assert.Contains("write max for no limit", error, StringComparison.Ordinal);
+    }
 
     [Theory]
     [InlineData(0L, "0 B")]
