@@ -11,8 +11,6 @@ namespace Reclaim.PressureBench;
 internal sealed class WorkloadHost
 {
     /// <summary>Environment variables of this process that must not reach a child (they would change its GC).</summary>
-    private static readonly string[] GcVariablePrefixes =
-        ["DOTNET_GC", "COMPlus_GC", "DOTNET_gcServer", "COMPlus_gcServer", "DOTNET_gcConcurrent", "COMPlus_gcConcurrent"];
 
     private readonly BenchOptions _options;
     private readonly TextWriter _progress;
@@ -94,30 +92,7 @@ internal sealed class WorkloadHost
 
         string command = string.Join(' ', environment.Select(e => $"{e.Key}={e.Value}")) + " dotnet " +
                          string.Join(' ', arguments.Select((a, i) => i == 0 ? Path.GetFileName(a) : a));
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            CreateNoWindow = true,
-        };
-        foreach (string argument in processArguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (string key in info.Environment.Keys.ToList())
-        {
-            if (GcVariablePrefixes.Any(p => key.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
-            {
-                info.Environment.Remove(key);
-            }
-        }
-
-        foreach ((string key, string value) in environment)
-        {
-            info.Environment[key] = value;
-        }
+        ProcessStartInfo info = ChildProcess.StartInfo(fileName, processArguments, environment);
 
         var stdout = new ConcurrentQueue<string>();
         var stderr = new ConcurrentQueue<string>();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
+using Reclaim.Samples;
 using System.Threading.Channels;
 
 namespace Reclaim.Demo;
@@ -12,7 +13,6 @@ namespace Reclaim.Demo;
 internal sealed class WorkloadChild : IDisposable
 {
     /// <summary>Variables that must not pass from this process to the child: they would change its GC (its limit above all).</summary>
-    private static readonly string[] s_gcVariablePrefixes = ["DOTNET_GC", "COMPlus_GC"];
 
     private const int TailLines = 20;
 
@@ -37,31 +37,8 @@ internal sealed class WorkloadChild : IDisposable
     /// </summary>
     public static WorkloadChild Start(IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment)
     {
-        var info = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true, // the child must not read the terminal the live view draws on
-            UseShellExecute = false,
-        };
-        foreach (string argument in command.Skip(1))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (string key in info.Environment.Keys.ToList())
-        {
-            if (s_gcVariablePrefixes.Any(p => key.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
-            {
-                info.Environment.Remove(key);
-            }
-        }
-
-        foreach ((string key, string value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
+        // Standard input is a pipe: the child must not read the terminal the live view draws on.
+        ProcessStartInfo info = ChildProcess.StartInfo(command[0], command.Skip(1), environment, redirectInput: true);
         var process = new Process { StartInfo = info };
         var child = new WorkloadChild(process);
         process.OutputDataReceived += (_, e) => child.OnOutput(e.Data);

@@ -86,7 +86,6 @@ internal static class WorkloadProcess
     public static string DotnetHost { get; } = Reclaim.Testing.DotnetHost.Path;
 
     /// <summary>The environment variables that must not leak from the test host into a child (they would change its GC).</summary>
-    private static readonly string[] GcVariablePrefixes = ["DOTNET_GC", "COMPlus_GC", "DOTNET_gcServer", "COMPlus_gcServer", "DOTNET_gcConcurrent", "COMPlus_gcConcurrent"];
 
     /// <summary>
     /// Runs <paramref name="fileName"/> with <paramref name="arguments"/> and <paramref name="environment"/> (on top of
@@ -99,36 +98,13 @@ internal static class WorkloadProcess
         IReadOnlyDictionary<string, string?> environment,
         TimeSpan timeout)
     {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            UseShellExecute = false,
-            CreateNoWindow = true,
-        };
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (string key in info.Environment.Keys.ToList())
-        {
-            if (GcVariablePrefixes.Any(p => key.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
-            {
-                info.Environment.Remove(key);
-            }
-        }
-
+        ProcessStartInfo info = Reclaim.Samples.ChildProcess.StartInfo(
+            fileName, arguments, environment.Where(e => e.Value is not null).Select(e => new KeyValuePair<string, string>(e.Key, e.Value!)));
         foreach ((string key, string? value) in environment)
         {
             if (value is null)
             {
                 info.Environment.Remove(key);
-            }
-            else
-            {
-                info.Environment[key] = value;
             }
         }
 
