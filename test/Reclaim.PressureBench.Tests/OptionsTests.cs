@@ -1,37 +1,8 @@
-using Reclaim.Units;
-
 namespace Reclaim.PressureBench.Tests;
 
-/// <summary>The command line: defaults, sizes, peers, fractions, and clear errors for bad values.</summary>
+/// <summary>The command line: defaults, sizes, peers, fractions, and clear errors for bad values (the size syntax itself: dotnet-reclaim.Tests' ByteSizeTests, of the shared src/Shared/ByteSize.cs).</summary>
 public sealed class OptionsTests
 {
-    [Theory]
-    [InlineData("512MiB", 512L << 20)]
-    [InlineData("1GiB", 1L << 30)]
-    [InlineData("1.5GiB", 3L << 29)]
-    [InlineData("256 mib", 256L << 20)]
-    [InlineData("300M", 300L << 20)]
-    [InlineData("500MB", 500_000_000L)]
-    [InlineData("536870912", 536870912L)]
-    [InlineData("0x20000000", 0x20000000L)]
-    public void ByteSize_Parses(string text, long expected)
-    {
-        Assert.True(ByteSize.TryParse(text, out long bytes, out string? error), error);
-        Assert.Equal(expected, bytes);
-    }
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("lots")]
-    [InlineData("-5MiB")]
-    [InlineData("12XB")]
-    [InlineData("0x")]
-    public void ByteSize_RejectsNonsense(string text)
-    {
-        Assert.False(ByteSize.TryParse(text, out _, out string? error));
-        Assert.False(string.IsNullOrWhiteSpace(error));
-    }
-
     [Fact]
     public void Parse_NoArguments_GivesTheDefaults()
     {
