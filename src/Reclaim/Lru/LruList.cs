@@ -32,12 +32,13 @@ internal sealed class LruList(MemoryGroup group, int node)
     /// <summary>Items on the list, read without the lock (a snapshot: concurrent adds and removes may be in flight).</summary>
     public long Count => Volatile.Read(ref _count);
 
+    /// <summary>Throws when this thread is walking this list (an isolate callback adding, removing or walking it again).</summary>
     public void ThrowIfWalkedByThisThread()
     {
         if (Volatile.Read(ref _walker) == Environment.CurrentManagedThreadId)
         {
             throw new InvalidOperationException(
-                "An isolate callback may not add or remove items of the list it is walking: answer with an LruWalkResult instead (Removed, Rotate, ...).");
+                "An isolate callback may not add or remove items of the list it is walking, nor walk that list again: answer with an LruWalkResult instead (Removed, Rotate, ...).");
         }
     }
 
@@ -98,6 +99,8 @@ internal sealed class LruList(MemoryGroup group, int node)
     /// <summary>Whether this thread is inside a walk, that is, in an isolate callback.</summary>
     public static bool IsWalkingOnThisThread => t_walks > 0;
 
+    // _walker pairs only with this thread's own reads in ThrowIfWalkedByThisThread: another thread reading a stale value
+    // sees some other thread's id (or 0), never its own, so the check needs no ordering across threads.
     public void BeginWalk()
     {
         t_walks++;
