@@ -35,7 +35,10 @@ public sealed partial class ShrinkableCache<TKey, TValue>
     /// </summary>
     /// <param name="key">The key.</param>
     /// <param name="valueFactory">Makes the value on a miss, outside every lock. Threads missing the same key at once may each call it; one value is cached and every caller gets that one.</param>
-    /// <returns>The cached value; or, when the group refused the new value's charge, the new value, uncached.</returns>
+    /// <returns>
+    /// The cached value; or the new value, uncached, when <see cref="ShrinkableCacheOptions{TKey, TValue}.Admission"/> did
+    /// not admit it or the group refused its charge.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="key"/> or <paramref name="valueFactory"/> is <see langword="null"/>.</exception>
     /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
     public TValue GetOrAdd(TKey key, Func<TKey, TValue> valueFactory) => GetOrAdd(key, valueFactory, Group);
@@ -47,7 +50,10 @@ public sealed partial class ShrinkableCache<TKey, TValue>
     /// <param name="key">The key.</param>
     /// <param name="valueFactory">Makes the value on a miss, outside every lock. Threads missing the same key at once may each call it; one value is cached and every caller gets that one.</param>
     /// <param name="group">The group a new entry is charged to and reclaimed with; an existing entry keeps its own.</param>
-    /// <returns>The cached value; or, when the group refused the new value's charge, the new value, uncached.</returns>
+    /// <returns>
+    /// The cached value; or the new value, uncached, when <see cref="ShrinkableCacheOptions{TKey, TValue}.Admission"/> did
+    /// not admit it or the group refused its charge.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="key"/>, <paramref name="valueFactory"/> or <paramref name="group"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="group"/> belongs to another registry than the cache.</exception>
     /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
@@ -65,7 +71,10 @@ public sealed partial class ShrinkableCache<TKey, TValue>
     /// <param name="key">The key.</param>
     /// <param name="valueFactory">Makes the value on a miss, outside every lock. Threads missing the same key at once may each call it; one value is cached and every caller gets that one.</param>
     /// <param name="factoryArgument">Passed to <paramref name="valueFactory"/>.</param>
-    /// <returns>The cached value; or, when the group refused the new value's charge, the new value, uncached.</returns>
+    /// <returns>
+    /// The cached value; or the new value, uncached, when <see cref="ShrinkableCacheOptions{TKey, TValue}.Admission"/> did
+    /// not admit it or the group refused its charge.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="key"/> or <paramref name="valueFactory"/> is <see langword="null"/>.</exception>
     /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
     public TValue GetOrAdd<TArg>(TKey key, Func<TKey, TArg, TValue> valueFactory, TArg factoryArgument) =>
@@ -80,7 +89,10 @@ public sealed partial class ShrinkableCache<TKey, TValue>
     /// <param name="valueFactory">Makes the value on a miss, outside every lock. Threads missing the same key at once may each call it; one value is cached and every caller gets that one.</param>
     /// <param name="factoryArgument">Passed to <paramref name="valueFactory"/>.</param>
     /// <param name="group">The group a new entry is charged to and reclaimed with; an existing entry keeps its own.</param>
-    /// <returns>The cached value; or, when the group refused the new value's charge, the new value, uncached.</returns>
+    /// <returns>
+    /// The cached value; or the new value, uncached, when <see cref="ShrinkableCacheOptions{TKey, TValue}.Admission"/> did
+    /// not admit it or the group refused its charge.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="key"/>, <paramref name="valueFactory"/> or <paramref name="group"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="group"/> belongs to another registry than the cache.</exception>
     /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
@@ -97,7 +109,8 @@ public sealed partial class ShrinkableCache<TKey, TValue>
         }
 
         RecordMiss();
-        return AddIfAbsent(key, valueFactory(key, factoryArgument), group);
+        TValue value = valueFactory(key, factoryArgument);
+        return Admit(key) ? AddIfAbsent(key, value, group) : value;
     }
 
     /// <summary>Looks <paramref name="key"/> up without marking the entry used or counting a hit (for tests and diagnostics).</summary>

@@ -123,6 +123,7 @@ public sealed partial class ShrinkableCache<TKey, TValue>
         if (won > 0)
         {
             Interlocked.Add(ref _evictedByReclaim, won);
+            NoteReclaimed();
         }
 
         // 2. Then report, clearing each slot.

@@ -20,7 +20,8 @@ public sealed partial class ShrinkableCache<TKey, TValue>
         Volatile.Read(ref _count),
         Volatile.Read(ref _bytes),
         Volatile.Read(ref _evictedByReclaim),
-        Volatile.Read(ref _rejected));
+        Volatile.Read(ref _rejected),
+        Volatile.Read(ref _notAdmitted));
 
     /// <summary>Entries on the cache's lists (for tests: at rest it equals <see cref="Count"/>).</summary>
     internal long ListedCount => _lru.Count;

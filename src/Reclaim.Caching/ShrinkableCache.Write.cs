@@ -150,6 +150,7 @@ public sealed partial class ShrinkableCache<TKey, TValue>
         }
 
         // Counted before it is published, so the counters never go below 0 when a retirer gets to it early.
+        CountAdded();
         Interlocked.Increment(ref _count);
         Interlocked.Add(ref _bytes, size);
         return new Entry(key, value, size, group);

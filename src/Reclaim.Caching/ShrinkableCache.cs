@@ -36,6 +36,12 @@ namespace Reclaim.Caching;
 /// uncharged exactly once, when the entry leaves by whatever path.
 /// </para>
 /// <para>
+/// Admission: once reclaim has taken entries from the cache, a miss in <see cref="GetOrAdd(TKey, Func{TKey, TValue})"/>
+/// caches its value only when the same key missed recently before (<see cref="CacheAdmission"/>), so keys used once do not
+/// push out the entries that are hit; <see cref="ShrinkableCacheStatistics.NotAdmitted"/> counts the values returned
+/// uncached. <see cref="ShrinkableCacheOptions{TKey, TValue}.Admission"/> chooses another policy.
+/// </para>
+/// <para>
 /// Lifetime: the registry holds the cache's shrinker, and so the cache, until <see cref="Dispose"/>; a cache that is
 /// never disposed stays registered and charged for the registry's life.
 /// </para>
@@ -97,7 +103,14 @@ public sealed partial class ShrinkableCache<TKey, TValue> : IDisposable
             Throw.Argument(nameof(options), $"{Options}.{nameof(options.Group)} ('{options.Group.Path}') belongs to another registry than {Options}.{nameof(options.Registry)}.");
         }
 
+        if (!Enum.IsDefined(options.Admission))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Admission,
+                $"{Options}.{nameof(options.Admission)} must be one of {string.Join(", ", Enum.GetNames<CacheAdmission>())}.");
+        }
+
         _registry = options.Registry;
+        _admission = options.Admission;
         Group = options.Group ?? _registry.Root;
         _weigher = options.Weigher;
         _onEvicted = options.OnEvicted;

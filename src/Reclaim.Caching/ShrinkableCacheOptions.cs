@@ -47,6 +47,14 @@ public sealed class ShrinkableCacheOptions<TKey, TValue>
     /// <value>The default value is <see langword="null"/>: nobody is told.</value>
     public Action<TKey, TValue, CacheEvictionReason>? OnEvicted { get; set; }
 
+    /// <summary>
+    /// Which misses of <see cref="ShrinkableCache{TKey, TValue}.GetOrAdd(TKey, Func{TKey, TValue})"/> cache the value they
+    /// made (<see cref="CacheAdmission"/>): by default every one until reclaim takes entries from the cache, then only
+    /// keys that missed recently before, until memory is no longer short.
+    /// </summary>
+    /// <value>The default value is <see cref="CacheAdmission.SecondMissUnderReclaim"/>.</value>
+    public CacheAdmission Admission { get; set; } = CacheAdmission.SecondMissUnderReclaim;
+
     /// <summary>How keys are compared.</summary>
     /// <value>The default value is <see langword="null"/>: <see cref="EqualityComparer{T}.Default"/>.</value>
     public IEqualityComparer<TKey>? Comparer { get; set; }

@@ -11,6 +11,10 @@ namespace Reclaim.Caching;
 /// <param name="Rejected">
 /// Values not cached because their group refused the charge (<see cref="Groups.MemoryGroup.Max"/>, even after reclaim).
 /// </param>
+/// <param name="NotAdmitted">
+/// Misses whose value was returned but not cached, because <see cref="ShrinkableCacheOptions{TKey, TValue}.Admission"/>
+/// did not admit it (its key had not missed recently before).
+/// </param>
 /// <remarks>
 /// Each counter is exact on its own; a snapshot taken while other threads work may mix counters from just before and
 /// just after a concurrent operation.
@@ -22,4 +26,5 @@ public readonly record struct ShrinkableCacheStatistics(
     long Entries,
     long Bytes,
     long EvictedByReclaim,
-    long Rejected);
+    long Rejected,
+    long NotAdmitted);

@@ -49,13 +49,16 @@ public partial class ShrinkableCacheTests
                 string fresh = NewValue();
                 bool called = false;
                 bool had = model.TryGetValue(key, out string? existing);
-                long rejectedBefore = kit.Cache.GetStatistics().Rejected;
+                ShrinkableCacheStatistics before = kit.Cache.GetStatistics();
                 string result = op < 40
                     ? kit.Cache.GetOrAdd(key, _ => { called = true; return fresh; })
                     : kit.Cache.GetOrAdd(key, (_, f) => { called = true; return f; }, fresh);
                 Assert.Equal(!had, called);
                 Assert.Same(had ? existing : fresh, result);
-                if (!had && kit.Cache.GetStatistics().Rejected == rejectedBefore)
+                ShrinkableCacheStatistics after = kit.Cache.GetStatistics();
+
+                // Cached unless the group refused the charge or admission turned the value away (a first miss after reclaim).
+                if (!had && after.Rejected == before.Rejected && after.NotAdmitted == before.NotAdmitted)
                 {
                     model[key] = fresh;
                 }
@@ -109,5 +112,6 @@ public partial class ShrinkableCacheTests
         Assert.Equal(reclaimedReports, stats.EvictedByReclaim);
         Assert.True(stats.EvictedByReclaim > 100, $"only {stats.EvictedByReclaim} entries were reclaimed: the test did not exercise reclaim");
         Assert.True(stats.Rejected > 10, $"only {stats.Rejected} charges were refused: the test did not exercise refusal");
+        Assert.True(stats.NotAdmitted > 10, $"only {stats.NotAdmitted} misses were not admitted: the test did not exercise admission");
     }
 }

@@ -47,6 +47,6 @@ public partial class ShrinkableCacheTests
         Assert.Throws<ObjectDisposedException>(kit.Cache.Clear);
 
         Assert.Equal(0, kit.Cache.Count);
-        Assert.Equal(new ShrinkableCacheStatistics(Hits: 1, Misses: 0, Entries: 0, Bytes: 0, EvictedByReclaim: 0, Rejected: 0), kit.Cache.GetStatistics());
+        Assert.Equal(new ShrinkableCacheStatistics(Hits: 1, Misses: 0, Entries: 0, Bytes: 0, EvictedByReclaim: 0, Rejected: 0, NotAdmitted: 0), kit.Cache.GetStatistics());
     }
 }

@@ -204,6 +204,7 @@ public partial class ShrinkableCacheTests
         { "registry", "Registry" },
         { "seeks", "Seeks" },
         { "group", "Group" },
+        { "admission", "Admission" },
     };
 
     [Theory]
@@ -217,6 +218,7 @@ public partial class ShrinkableCacheTests
             case "name": options.Name = " "; break;
             case "registry": options.Registry = null!; break;
             case "seeks": options.Seeks = -1; break;
+            case "admission": options.Admission = (CacheAdmission)7; break;
             default: options.Group = new ShrinkerRegistry().Root.CreateChild("elsewhere"); break;
         }
 

@@ -23,7 +23,7 @@ internal abstract class WorkloadCache : IDisposable
     /// <summary>The cache of <paramref name="options"/>' peer.</summary>
     public static WorkloadCache Create(WorkloadOptions options) => options.Cache switch
     {
-        CacheKind.Shrinkable => new Shrinkable(),
+        CacheKind.Shrinkable => new Shrinkable(options.Admission ?? new ShrinkableCacheOptions<long, byte[]>().Admission),
         CacheKind.MemoryCacheShrinker => new MemoryWithShrinker(),
         CacheKind.MemoryCache => new Memory(sizeLimit: null),
         CacheKind.MemoryCacheSized => new Memory(options.SizeLimit),
@@ -50,12 +50,13 @@ internal abstract class WorkloadCache : IDisposable
     }
 
     /// <summary>A <see cref="ShrinkableCache{TKey, TValue}"/> with a weigher and no size limit.</summary>
-    private sealed class Shrinkable : WorkloadCache
+    private sealed class Shrinkable(CacheAdmission admission) : WorkloadCache
     {
         private readonly ShrinkableCache<long, byte[]> _cache = new(new ShrinkableCacheOptions<long, byte[]>
         {
             Name = "e2e-workload",
             Weigher = static (_, value) => value.Length + EntryOverhead,
+            Admission = admission,
         });
 
         public override long Entries => _cache.Count;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Reclaim.Caching;
 
 namespace Reclaim.EndToEnd.Workload;
 
@@ -66,9 +67,11 @@ internal sealed class WorkloadOptions
         "                                 [--size-limit BYTES] [--reclaim on|off]\n" +
         "                                 [--lower-limit-at S --lower-limit-to BYTES] [--threads N] [--keys N]\n" +
         "                                 [--seed N] [--log-runs] [--sampling-ms N] [--load-us N] [--watermarks T,S,D]\n" +
+        "                                 [--admission second-miss-under-reclaim|always|second-miss]\n" +
         "  --size-limit: memorycache-sized only (and required there): its SizeLimit in bytes.\n" +
         "  --reclaim: on by default for the peers with a shrinker (shrinkable, memorycache-shrinker); the others have\n" +
-        "             none, so a reclaimer would have nothing to ask: they accept only off.";
+        "             none, so a reclaimer would have nothing to ask: they accept only off.\n" +
+        "  --admission: shrinkable only: its CacheAdmission (default second-miss-under-reclaim, the library's default).";
 
     private bool? _reclaim;
 
@@ -108,6 +111,9 @@ internal sealed class WorkloadOptions
     /// <summary>Microseconds each miss spins before its value is made (investigation knob: a slower back end, fewer inserts per second).</summary>
     public int LoadMicroseconds { get; private set; }
 
+    /// <summary>The admission policy of <see cref="CacheKind.Shrinkable"/>, or null for the library's default.</summary>
+    public CacheAdmission? Admission { get; private set; }
+
     /// <summary>Whether every background reclaim run is printed as a <c>run</c> line.</summary>
     public bool LogRuns { get; private set; }
 
@@ -144,6 +150,7 @@ internal sealed class WorkloadOptions
                 "--keys" => TryPositiveLong(value, out long keys) && Set(() => options.Keys = keys),
                 "--sampling-ms" => TryPositiveLong(value, out long sampling) && sampling <= 60_000 && Set(() => options.SamplingMilliseconds = (int)sampling),
                 "--watermarks" => TryWatermarks(value, out double[]? marks) && Set(() => options.Watermarks = marks),
+                "--admission" => TryAdmission(value, out CacheAdmission admission) && Set(() => options.Admission = admission),
                 "--load-us" => TryPositiveLong(value, out long load) && load <= 1_000_000 && Set(() => options.LoadMicroseconds = (int)load),
                 "--seed" => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) && Set(() => options.Seed = seed),
                 _ => false,
@@ -169,6 +176,12 @@ internal sealed class WorkloadOptions
             return null;
         }
 
+        if (options.Admission is not null && options.Cache != CacheKind.Shrinkable)
+        {
+            error = $"--admission is for --cache shrinkable only, not {options.Cache.Name()}";
+            return null;
+        }
+
         if (options._reclaim == true && !options.Cache.IsReclaimable())
         {
             error = $"--reclaim on: the {options.Cache.Name()} peer has no shrinker, so a reclaimer would have nothing to ask (it runs with --reclaim off)";
@@ -182,6 +195,18 @@ internal sealed class WorkloadOptions
     {
         assign();
         return true;
+    }
+
+    private static bool TryAdmission(string text, out CacheAdmission admission)
+    {
+        admission = text switch
+        {
+            "second-miss-under-reclaim" => CacheAdmission.SecondMissUnderReclaim,
+            "always" => CacheAdmission.Always,
+            "second-miss" => CacheAdmission.SecondMiss,
+            _ => (CacheAdmission)(-1),
+        };
+        return Enum.IsDefined(admission);
     }
 
     private static bool TryPositiveDouble(string text, out double value) =>
