@@ -224,12 +224,28 @@ public sealed class PsiPressureSourceTests : IDisposable
             Assert.Skip($"cannot set a PSI trigger here: {reason}");
         }
 
-        // A process that overruns its cgroup's limit with anonymous memory (no swap) stalls in reclaim until the
-        // cgroup's OOM killer ends it. Measured on this machine: the system-wide "some 150000 2000000" (and a "full"
-        // one) fired once in each of five runs, and never in 4 s idle.
-        int exit = await child.RunInsideAsync("perl -e '$x = \"x\" x (256 * 1024 * 1024); print length $x'");
+        // A process that reads a file twice the size of its cgroup's limit over and over, beside 16 MiB of its own,
+        // thrashes the page cache: each read refaults pages evicted a moment before, and the waits count as memory
+        // stalls. (Overrunning the limit with anonymous memory is not enough everywhere: with no swap and no file
+        // pages, one machine here OOM-killed such a process after 2-7 ms of stall.) The file is written from inside the
+        // cgroup, so its pages are charged there, on the test's own disk (a tmpfs page cannot be evicted without swap).
+        // Measured on this 2-core VM: about 110 ms of stall per second of thrashing; the system-wide
+        // "some 150000 2000000" fired in each run.
+        string blob = Path.Combine(AppContext.BaseDirectory, $"psi-thrash-{System.Environment.ProcessId}.bin");
+        try
+        {
+            int exit = await child.RunInsideAsync(
+                $"sh -c 'dd if=/dev/zero of={blob} bs=1M count=128 status=none && " +
+                $"perl -e \"my \\$a = 1 x (16 * 1024 * 1024); for (1..40) {{ open my \\$f, q(<), q({blob}) or die; " +
+                "while (read(\\$f, my \\$b, 1 << 20)) {} close \\$f } print length \\$a\"'");
 
-        await recorder.WaitAsync($"a process (exit code {exit}) stalled on memory in a 64 MiB cgroup");
+            await recorder.WaitAsync($"a process (exit code {exit}) thrashed the page cache in a 64 MiB cgroup");
+        }
+        finally
+        {
+            File.Delete(blob);
+        }
+
         Assert.Equal(new MemoryPressureSignal("psi", MemoryPressureLevel.Moderate), recorder.All[0]);
     }
 
