@@ -10,10 +10,10 @@ namespace Reclaim.Caching;
 /// A cache that reclaim keeps at a size it cannot exceed loses an old entry for every new one. Under a skewed load most
 /// misses are keys that will not be asked for again before they are reclaimed; caching them pushes out entries that
 /// would have been hit, and every one of them lives through a collection or two (the GC copies and promotes it) before
-/// reclaim takes it. A doorkeeper filters them out: it remembers, in a table of 32-bit hash codes (about 16 slots per
+/// reclaim takes it. A doorkeeper filters them out: it remembers, in a table of 32-bit hash codes (about one slot per
 /// cached entry, 4 bytes each, at most 16 MiB, made on the first filtered miss), the last key that missed in each slot,
-/// and admits a key when it misses again while still remembered. Frequently used keys pass at their second miss; keys
-/// used once never enter.
+/// and admits a key when it misses again while still remembered, that is before about as many other keys have missed
+/// as the cache holds. Frequently used keys get in at their second miss or soon after; keys used once never enter.
 /// </remarks>
 public enum CacheAdmission
 {

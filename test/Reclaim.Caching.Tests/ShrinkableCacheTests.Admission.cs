@@ -192,15 +192,17 @@ public partial class ShrinkableCacheTests
     }
 
     [Fact]
-    public void Doorkeeper_CacheGrows_TableGrowsToSixteenSlotsPerEntryUpToItsCap()
+    public void Doorkeeper_CacheGrows_TableGrowsToASlotPerEntryUpToItsCap()
     {
         var doorkeeper = new Doorkeeper(entries: 10);
         Assert.Equal(Doorkeeper.MinSlots, doorkeeper.Length);
 
-        doorkeeper.SeenBefore(1, entries: 1_000); // 16,000 slots wanted, more than twice 1,024
-        Assert.Equal(16_384, doorkeeper.Length);
-        doorkeeper.SeenBefore(1, entries: 1_500); // 24,000: not more than twice 16,384, no growth
-        Assert.Equal(16_384, doorkeeper.Length);
+        doorkeeper.SeenBefore(1, entries: 2_048); // not more than twice 1,024 slots: no growth
+        Assert.Equal(Doorkeeper.MinSlots, doorkeeper.Length);
+        doorkeeper.SeenBefore(1, entries: 3_000); // more than twice: a slot per entry, rounded up to a power of two
+        Assert.Equal(4_096, doorkeeper.Length);
+        Assert.False(doorkeeper.SeenBefore(7, entries: 3_000)); // the new table starts empty
+        Assert.True(doorkeeper.SeenBefore(7, entries: 3_000));
         doorkeeper.SeenBefore(1, entries: 100_000_000);
         Assert.Equal(Doorkeeper.MaxSlots, doorkeeper.Length);
     }
