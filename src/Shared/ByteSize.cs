@@ -9,8 +9,9 @@ namespace Reclaim.Units;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A bare letter (<c>K</c>, <c>M</c>, <c>G</c>, <c>T</c>) and the <c>iB</c> forms are powers of 1,024, as in
-/// <c>memory.max</c>; <c>KB</c>, <c>MB</c>, <c>GB</c>, <c>TB</c> are powers of 1,000. Case does not matter. A
+/// A bare letter (<c>K</c>, <c>M</c>, <c>G</c>, <c>T</c>, <c>P</c>, <c>E</c>) and the <c>iB</c> forms are powers of
+/// 1,024, as in <c>memory.max</c>; <c>KB</c>, <c>MB</c>, <c>GB</c>, <c>TB</c>, <c>PB</c>, <c>EB</c> are powers of 1,000.
+/// Every unit <see cref="Format"/> prints is read back. Case does not matter. A
 /// <c>0x</c> number is a whole number of bytes in hexadecimal, as <c>DOTNET_GCHeapHardLimit</c> writes it.
 /// </para>
 /// <para>
@@ -142,7 +143,7 @@ internal static class ByteSize
 
         if (Multiplier(unit) is not { } multiplier)
         {
-            error = $"'{text}' has an unknown unit '{unit}': use B, K/KiB, M/MiB, G/GiB, T/TiB (powers of 1024) or KB, MB, GB, TB (powers of 1000).";
+            error = $"'{text}' has an unknown unit '{unit}': use B, K/KiB, M/MiB, G/GiB, T/TiB, P/PiB, E/EiB (powers of 1024) or KB, MB, GB, TB, PB, EB (powers of 1000).";
             return false;
         }
 
@@ -165,10 +166,14 @@ internal static class ByteSize
         "M" or "MIB" => MiB,
         "G" or "GIB" => GiB,
         "T" or "TIB" => 1L << 40,
+        "P" or "PIB" => 1L << 50, // Format prints PiB and EiB: they must read back (afl-fuzz found they did not)
+        "E" or "EIB" => 1L << 60,
         "KB" => 1_000,
         "MB" => 1_000_000,
         "GB" => 1_000_000_000,
         "TB" => 1_000_000_000_000,
+        "PB" => 1_000_000_000_000_000,
+        "EB" => 1_000_000_000_000_000_000,
         _ => null,
     };
 }

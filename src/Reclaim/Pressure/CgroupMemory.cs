@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace Reclaim.Pressure;
@@ -51,8 +52,35 @@ internal sealed class CgroupMemory : IDisposable
             return null;
         }
 
+        if (!TryParseProcSelfCgroup(procSelfCgroup, out int version, out string? path))
+        {
+            return null;
+        }
+
+        if (version == 1)
+        {
+            string root = Path.Combine(cgroupRoot, "memory");
+            string? dir = Existing(root, path, "memory.limit_in_bytes");
+            return dir is null ? null : new CgroupMemory(1, dir, root);
+        }
+
+        string? v2Dir = Existing(cgroupRoot, path, "memory.current");
+        return v2Dir is null ? null : new CgroupMemory(2, v2Dir, cgroupRoot);
+    }
+
+    /// <summary>
+    /// Parses the text of <c>/proc/self/cgroup</c> (<c>hierarchy-id:controllers:path</c> lines) into the memory
+    /// controller's hierarchy and the process's path in it: v1 when a v1 line lists <c>memory</c>, else v2's
+    /// <c>0::path</c> line; the last such line wins.
+    /// </summary>
+    /// <param name="text">The file's text.</param>
+    /// <param name="version">1 or 2.</param>
+    /// <param name="path">The path as the file gives it, relative to the hierarchy's mount (<c>/</c>, <c>/svc/app</c>).</param>
+    /// <returns>False when no line names the memory controller's hierarchy.</returns>
+    internal static bool TryParseProcSelfCgroup(string text, out int version, [NotNullWhen(true)] out string? path)
+    {
         string? v1Path = null, v2Path = null;
-        foreach (string line in procSelfCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             string[] parts = line.Split(':', 3);
             if (parts.Length != 3)
@@ -70,20 +98,9 @@ internal sealed class CgroupMemory : IDisposable
             }
         }
 
-        if (v1Path is not null)
-        {
-            string root = Path.Combine(cgroupRoot, "memory");
-            string? dir = Existing(root, v1Path, "memory.limit_in_bytes");
-            return dir is null ? null : new CgroupMemory(1, dir, root);
-        }
-
-        if (v2Path is not null)
-        {
-            string? dir = Existing(cgroupRoot, v2Path, "memory.current");
-            return dir is null ? null : new CgroupMemory(2, dir, cgroupRoot);
-        }
-
-        return null;
+        version = v1Path is not null ? 1 : v2Path is not null ? 2 : 0;
+        path = v1Path ?? v2Path;
+        return path is not null;
     }
 
     /// <summary>
@@ -215,13 +232,42 @@ internal sealed class CgroupMemory : IDisposable
     private static string? Existing(string root, string cgroupPath, string probeFile)
     {
         // In a container the process's path may be relative to a mount of its own cgroup: fall back to the root.
-        string dir = Path.Combine(root, cgroupPath.TrimStart('/'));
+        string dir = CgroupDirectory(root, cgroupPath);
         if (File.Exists(Path.Combine(dir, probeFile)))
         {
             return dir;
         }
 
         return File.Exists(Path.Combine(root, probeFile)) ? root : null;
+    }
+
+    /// <summary>
+    /// The directory of the cgroup at <paramref name="cgroupPath"/> (as <c>/proc/self/cgroup</c> gives it) in the
+    /// hierarchy mounted at <paramref name="root"/>: normalised (no empty, <c>.</c> or <c>..</c> segment, no trailing
+    /// slash), and never outside the mount: a path that climbs above it (<c>/../..</c>, as the kernel writes the cgroup
+    /// of a process outside the reader's cgroup namespace) is the mount itself, the same fallback as a path not mounted.
+    /// </summary>
+    internal static string CgroupDirectory(string root, string cgroupPath)
+    {
+        var segments = new List<string>();
+        foreach (string segment in cgroupPath.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (segment == "..")
+            {
+                if (segments.Count == 0)
+                {
+                    return root;
+                }
+
+                segments.RemoveAt(segments.Count - 1);
+            }
+            else if (segment != ".")
+            {
+                segments.Add(segment);
+            }
+        }
+
+        return segments.Count == 0 ? root : Path.Combine(root, string.Join('/', segments));
     }
 
     private static long? ReadNumber(string file)
