@@ -17,7 +17,7 @@ internal sealed class Doorkeeper
 {
     /// <summary>
     /// Slots per cached entry: the filter remembers about one cache size of recent misses, so a key gets in when it
-    /// misses twice while about as many other keys miss as the cache holds. Of 1, 2, 4, 8 and 16 slots per entry, 1 gave
+    /// misses twice while about as many other keys miss as the cache holds. Of 1, 2, 4, 8, 16 and 64 slots per entry, 1 gave
     /// the pressure benchmark's Zipf workload the highest hit rate and throughput (bench/README.md): a longer memory
     /// admits more keys that are asked for rarely, which push out better ones and cost the collector a promotion.
     /// </summary>
