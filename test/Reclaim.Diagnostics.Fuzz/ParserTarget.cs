@@ -36,40 +36,4 @@ internal static class ParserTarget
             throw new InvalidOperationException($"A parsed request did not survive serialize and parse: {request} became {again?.ToString() ?? againError?.ToString()}");
         }
     }
-
-    public static byte[] ReadAll(Stream stream)
-    {
-        using var memory = new MemoryStream();
-        stream.CopyTo(memory);
-        return memory.ToArray();
-    }
-
-    /// <summary>Runs the target on each file (directories: each file in them); returns 0, or 1 on the first crash.</summary>
-    public static int Replay(IEnumerable<string> paths, TextWriter output)
-    {
-        int files = 0;
-        foreach (string path in paths)
-        {
-            IEnumerable<string> inputs = Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories) : [path];
-            foreach (string input in inputs)
-            {
-                try
-                {
-                    Run(File.ReadAllBytes(input));
-                }
-#pragma warning disable CA1031 // Replay reports any crash, whatever it is.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    output.WriteLine($"crash: {input}: {ex}");
-                    return 1;
-                }
-
-                files++;
-            }
-        }
-
-        output.WriteLine($"replayed {files} input(s), no crash");
-        return 0;
-    }
 }

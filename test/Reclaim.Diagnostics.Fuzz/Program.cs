@@ -1,4 +1,5 @@
 using Reclaim.Diagnostics.Fuzz;
+using Reclaim.Fuzz;
 using SharpFuzz;
 
 // afl (default): afl-fuzz runs this process and feeds it inputs through SharpFuzz's out-of-process loop.
@@ -9,8 +10,8 @@ switch (args.FirstOrDefault())
         Fuzzer.LibFuzzer.Run(ParserTarget.Run);
         return 0;
     case "replay":
-        return ParserTarget.Replay(args.Skip(1), Console.Out);
+        return FuzzReplay.Run(ParserTarget.Run, args.Skip(1), Console.Out);
     default:
-        Fuzzer.OutOfProcess.Run(stream => ParserTarget.Run(ParserTarget.ReadAll(stream)));
+        Fuzzer.OutOfProcess.Run(stream => ParserTarget.Run(FuzzReplay.ReadAll(stream)));
         return 0;
 }

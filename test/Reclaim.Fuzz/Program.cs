@@ -28,8 +28,8 @@ switch (args.ElementAtOrDefault(1))
         Fuzzer.LibFuzzer.Run(target);
         return 0;
     case "replay":
-        return Targets.Replay(target, args.Skip(2), Console.Out);
+        return FuzzReplay.Run(target, args.Skip(2), Console.Out);
     default:
-        Fuzzer.OutOfProcess.Run(stream => target(Targets.ReadAll(stream)));
+        Fuzzer.OutOfProcess.Run(stream => target(FuzzReplay.ReadAll(stream)));
         return 0;
 }

@@ -3,7 +3,7 @@ using SharpFuzz;
 
 namespace Reclaim.Fuzz;
 
-/// <summary>The targets by name, and what every target shares: decoding, the property check, replay.</summary>
+/// <summary>The targets by name, and what every target shares: decoding, the property check, replaying a corpus.</summary>
 internal static class Targets
 {
     /// <summary>The longest input tried: every parser here reads a small kernel file or one command-line argument.</summary>
@@ -45,41 +45,6 @@ internal static class Targets
         return escaped.ToString();
     }
 
-    public static byte[] ReadAll(Stream stream)
-    {
-        using var memory = new MemoryStream();
-        stream.CopyTo(memory);
-        return memory.ToArray();
-    }
-
-    /// <summary>Runs the target on each file (directories: each file in them); returns 0, or 1 on the first crash.</summary>
-    public static int Replay(ReadOnlySpanAction target, IEnumerable<string> paths, TextWriter output)
-    {
-        int files = 0;
-        foreach (string path in paths)
-        {
-            IEnumerable<string> inputs = Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories) : [path];
-            foreach (string input in inputs)
-            {
-                try
-                {
-                    target(File.ReadAllBytes(input));
-                }
-#pragma warning disable CA1031 // Replay reports any crash, whatever it is.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    output.WriteLine($"crash: {input}: {ex}");
-                    return 1;
-                }
-
-                files++;
-            }
-        }
-
-        output.WriteLine($"replayed {files} input(s), no crash");
-        return 0;
-    }
 
     /// <summary>Each target over <c>corpus/&lt;target&gt;</c>; returns 0, or 1 on the first crash.</summary>
     public static int ReplayAll(string corpus, TextWriter output)
@@ -87,7 +52,7 @@ internal static class Targets
         foreach ((string name, ReadOnlySpanAction target) in All)
         {
             output.Write($"{name}: ");
-            if (Replay(target, [Path.Combine(corpus, name)], output) != 0)
+            if (FuzzReplay.Run(target, [Path.Combine(corpus, name)], output) != 0)
             {
                 return 1;
             }

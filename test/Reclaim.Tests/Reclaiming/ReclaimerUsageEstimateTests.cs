@@ -15,11 +15,8 @@ public class ReclaimerUsageEstimateTests
     [Fact]
     public void Step_GarbageBurstBesideAChargedCache_DecidesOnChargedPlusRecentUncharged_AndDoesNotCut()
     {
-        using var rig = new ReclaimerRig();
-        using var pool = new ObjectPool(rig.Registry, "cache", ObjectBytes);
-        pool.Add(rig.Root, 500); // 500 MB charged
-        rig.Reader.Heap = 600 * Mb; // 100 MB of the rest of the process
-        rig.Reclaimer.Step();
+        using var scene = new CachedScene();
+        (ReclaimerRig rig, ObjectPool pool) = (scene.Rig, scene.Pool);
 
         rig.Reader.Heap = 850 * Mb; // 250 MB of garbage since the last collection: the reading is above the start line
         rig.Reclaimer.Step();
@@ -33,11 +30,8 @@ public class ReclaimerUsageEstimateTests
     [Fact]
     public void Step_UnchargedGrowthThatLasts_CountsOnceTenReadingsShowIt()
     {
-        using var rig = new ReclaimerRig();
-        using var pool = new ObjectPool(rig.Registry, "cache", ObjectBytes);
-        pool.Add(rig.Root, 500);
-        rig.Reader.Heap = 600 * Mb;
-        rig.Reclaimer.Step();
+        using var scene = new CachedScene();
+        ReclaimerRig rig = scene.Rig;
 
         // 350 MB uncharged from now on (a holder that does not charge, say): the 100 MB reading leaves the window after
         // ten more readings, and then usage is the reading, 850.
@@ -59,11 +53,8 @@ public class ReclaimerUsageEstimateTests
     [Fact]
     public void Step_SourceSignalsCriticalBesideAChargedCache_RunsAsIfUsageStoodAtTheDirectLine()
     {
-        using var rig = new ReclaimerRig();
-        using var pool = new ObjectPool(rig.Registry, "cache", ObjectBytes);
-        pool.Add(rig.Root, 500);
-        rig.Reader.Heap = 600 * Mb;
-        rig.Reclaimer.Step();
+        using var scene = new CachedScene();
+        ReclaimerRig rig = scene.Rig;
 
         rig.Reader.Heap = 850 * Mb;
         rig.Reclaimer.Signal(MemoryPressureLevel.Critical);
@@ -72,7 +63,7 @@ public class ReclaimerUsageEstimateTests
         ReclaimRun run = Assert.NotNull(rig.Reclaimer.LastRun);
         Assert.Equal(900 * Mb - 700 * Mb, run.TargetBytes);
         Assert.Equal(MemoryPressureLevel.Critical, run.Level);
-        Assert.True(pool.TotalCount() < 500);
+        Assert.True(scene.Pool.TotalCount() < 500);
     }
 
     [Fact]
@@ -89,5 +80,27 @@ public class ReclaimerUsageEstimateTests
 
         ReclaimRun run = Assert.NotNull(rig.Reclaimer.LastRun);
         Assert.Equal(150 * Mb, run.TargetBytes);
+    }
+
+    /// <summary>500 MB charged by a cache, 100 MB of the rest of the process, and one reading of it taken.</summary>
+    private sealed class CachedScene : IDisposable
+    {
+        public CachedScene()
+        {
+            Pool = new ObjectPool(Rig.Registry, "cache", ObjectBytes);
+            Pool.Add(Rig.Root, 500);
+            Rig.Reader.Heap = 600 * Mb;
+            Rig.Reclaimer.Step();
+        }
+
+        public ReclaimerRig Rig { get; } = new();
+
+        public ObjectPool Pool { get; }
+
+        public void Dispose()
+        {
+            Pool.Dispose();
+            Rig.Dispose();
+        }
     }
 }
