@@ -8,6 +8,9 @@ public sealed partial class ShrinkableCache<TKey, TValue>
     // Never reclaimed: the adaptive filter is off. A scan that frees entries sets it to 0; every new entry adds 1 while
     // it is below NotReclaimed. The filter of SecondMissUnderReclaim is on while the entries taken in since reclaim last
     // took some are under half the cache: with nothing else leaving, until the cache has doubled.
+    // No ordering pairs with these accesses, by design: the counter is a heuristic. A scan's reset (Volatile.Write)
+    // racing an adder's increment may lose either; the filter then ends one entry early or late, and no entry, charge or
+    // count depends on it. The doorkeeper is published once by compare-and-swap; a loser uses the winner's.
     private const long NotReclaimed = long.MaxValue;
 
     private readonly CacheAdmission _admission;
