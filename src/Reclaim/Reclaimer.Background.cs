@@ -70,7 +70,7 @@ public sealed partial class Reclaimer
         if (charged > 0)
         {
             // The reading counts garbage that the next collections free; the charged bytes are exact. Decide on the
-            // charged bytes plus the least uncharged part of the last 3 readings: near enough what a collection
+            // charged bytes plus the least uncharged part of the last second's readings: near enough what a collection
             // would leave, so a burst of garbage does not set off a deep cut of caches that are not the cause.
             effective = Math.Min(effective, Saturating.Add(charged, _recentUncharged.Minimum));
         }
@@ -152,10 +152,9 @@ public sealed partial class Reclaimer
     }
 
     // The uncharged part of the last readings (usage less charged bytes): over 32 readings for the pressure line's
-    // budget, over the last 3 for the usage the reclaimer decides on (a longer window lags behind a holder that charges
-    // nothing while it grows: with 10, the demo's catalog took a 384 MiB process to OutOfMemory in its first 2 s).
+    // budget, over the last 10 (a second at the default sampling) for the usage the reclaimer decides on.
     private readonly RecentMinimum _unchargedFloor = new(32);
-    private readonly RecentMinimum _recentUncharged = new(3);
+    private readonly RecentMinimum _recentUncharged = new(10);
 
     /// <summary>The smallest of the last n values added (n readings: ~3 s at the default sampling). Reclaimer thread only.</summary>
     private sealed class RecentMinimum(int size)

@@ -5,7 +5,7 @@ namespace Reclaim.Tests.Reclaiming;
 
 /// <summary>
 /// The usage background reclaim decides on when holders charge what they hold: the charged bytes (exact) plus the least
-/// uncharged part of the last 3 readings, never more than the reading itself. Limit 1000 MB: target 700, start 800,
+/// uncharged part of the last 10 readings, never more than the reading itself. Limit 1000 MB: target 700, start 800,
 /// direct 900.
 /// </summary>
 public class ReclaimerUsageEstimateTests
@@ -28,15 +28,15 @@ public class ReclaimerUsageEstimateTests
     }
 
     [Fact]
-    public void Step_UnchargedGrowthThatLasts_CountsOnceThreeReadingsShowIt()
+    public void Step_UnchargedGrowthThatLasts_CountsOnceTenReadingsShowIt()
     {
         using var scene = new CachedScene();
         ReclaimerRig rig = scene.Rig;
 
         // 350 MB uncharged from now on (a holder that does not charge, say): the 100 MB reading leaves the window after
-        // three more readings, and then usage is the reading, 850.
+        // ten more readings, and then usage is the reading, 850.
         rig.Reader.Heap = 850 * Mb;
-        for (int i = 0; i < 2; i++)
+        for (int i = 0; i < 9; i++)
         {
             rig.Reclaimer.Step();
             Assert.Equal(0, rig.Reclaimer.RunCount);
