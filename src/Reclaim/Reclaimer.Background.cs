@@ -63,23 +63,11 @@ public sealed partial class Reclaimer
         SeeCollections();
         long limit = _limit.Value.Bytes;
         long usage = ReadDecidingUsage();
-        long reading = Math.Max(0, usage - Volatile.Read(ref _credit));
-        long effective = reading;
-        long charged = Registry.Root.Usage;
-        _recentUncharged.Add(Math.Max(0, reading - charged));
-        if (charged > 0)
-        {
-            // The reading counts garbage that the next collections free; the charged bytes are exact. Decide on the
-            // charged bytes plus the least uncharged part of the last second's readings: near enough what a collection
-            // would leave, so a burst of garbage does not set off a deep cut of caches that are not the cause.
-            effective = Math.Min(effective, Saturating.Add(charged, _recentUncharged.Minimum));
-        }
-
+        long effective = Math.Max(0, usage - Volatile.Read(ref _credit));
         if (signalled is { } level)
         {
             // A source that knows memory is short: reclaim as if usage stood at least at that level's line.
             effective = Math.Max(effective, LevelLine(level, limit));
-            reading = Math.Max(reading, LevelLine(level, limit));
         }
 
         UpdateLevel(effective, limit);
@@ -92,8 +80,7 @@ public sealed partial class Reclaimer
             return;
         }
 
-        // The line throttles charges on the reading itself: garbage needs room too, until a collection frees it.
-        SetPressureLine(reading, charged, limit);
+        SetPressureLine(effective, limit);
         if (effective < _watermarks.StartLine(limit))
         {
             return;
@@ -143,18 +130,17 @@ public sealed partial class Reclaimer
     /// reading is low and line (1) alone would let charged bytes fill the whole limit, leaving the collector no room for
     /// the garbage that follows (measured: out of memory with the cache at 89 % of the limit).
     /// </summary>
-    private void SetPressureLine(long reading, long charged, long limit)
+    private void SetPressureLine(long effective, long limit)
     {
-        _unchargedFloor.Add(Math.Max(0, reading - charged));
-        long growth = Saturating.Add(charged, _watermarks.DirectLine(limit) - reading);
+        long charged = Registry.Root.Usage;
+        _unchargedFloor.Add(Math.Max(0, effective - charged));
+        long growth = Saturating.Add(charged, _watermarks.DirectLine(limit) - effective);
         long budget = _watermarks.TargetLine(limit) - _unchargedFloor.Minimum;
         Registry.Root.SetPressureLine(Math.Min(growth, budget));
     }
 
-    // The uncharged part of the last readings (usage less charged bytes): over 32 readings for the pressure line's
-    // budget, over the last 10 (a second at the default sampling) for the usage the reclaimer decides on.
+    // The uncharged part of the last readings (usage less charged bytes), for the pressure line's budget.
     private readonly RecentMinimum _unchargedFloor = new(32);
-    private readonly RecentMinimum _recentUncharged = new(10);
 
     /// <summary>The smallest of the last n values added (n readings: ~3 s at the default sampling). Reclaimer thread only.</summary>
     private sealed class RecentMinimum(int size)

@@ -20,12 +20,7 @@ namespace Reclaim;
 /// shows reclaim's work at once; the charged bytes of the registry's root group do, as holders uncharge what they drop.
 /// So the reclaimer measures a run's progress in charged bytes, and until the next collection (of any generation) counts the charged
 /// bytes it freed as already gone (a credit taken off the usage reading), which keeps it from reclaiming the same
-/// excess twice. Readings also count the garbage made since the last collections, which a busy process makes by the
-/// hundred megabytes: when holders charge what they hold, background reclaim decides on the charged bytes plus the
-/// least uncharged part (reading less charged bytes) of the last 10 readings, never more than the reading, so garbage
-/// that the next collection frees does not set off a deep cut of the caches. Uncharged memory that stays counts in
-/// full once it has shown in 10 readings (a second at the default sampling); the pressure line on charges (below) still
-/// uses the reading itself, garbage included, so the collector keeps its room.
+/// excess twice.
 /// </para>
 /// <para>
 /// <b>Background reclaim</b> runs on one dedicated thread, woken by a sampling timer and by the pressure sources
