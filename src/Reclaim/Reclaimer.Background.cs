@@ -63,11 +63,15 @@ public sealed partial class Reclaimer
         SeeCollections();
         long limit = _limit.Value.Bytes;
         long usage = ReadDecidingUsage();
-        long effective = Math.Max(0, usage - Volatile.Read(ref _credit));
+        long reading = Math.Max(0, usage - Volatile.Read(ref _credit));
+        long charged = Registry.Root.Usage;
+        long effective = _withoutGarbage.Estimate(
+            reading, charged, Math.Max(0, Registry.BytesReclaimed - Volatile.Read(ref _credit)), _reader.Gen2CollectionCount, _watermarks.DirectLine(limit));
         if (signalled is { } level)
         {
             // A source that knows memory is short: reclaim as if usage stood at least at that level's line.
             effective = Math.Max(effective, LevelLine(level, limit));
+            reading = Math.Max(reading, LevelLine(level, limit));
         }
 
         UpdateLevel(effective, limit);
@@ -80,7 +84,8 @@ public sealed partial class Reclaimer
             return;
         }
 
-        SetPressureLine(effective, limit);
+        // The line throttles charges on the reading itself: garbage needs room too, until a collection frees it.
+        SetPressureLine(reading, charged, limit);
         if (effective < _watermarks.StartLine(limit))
         {
             return;
@@ -130,17 +135,19 @@ public sealed partial class Reclaimer
     /// reading is low and line (1) alone would let charged bytes fill the whole limit, leaving the collector no room for
     /// the garbage that follows (measured: out of memory with the cache at 89 % of the limit).
     /// </summary>
-    private void SetPressureLine(long effective, long limit)
+    private void SetPressureLine(long reading, long charged, long limit)
     {
-        long charged = Registry.Root.Usage;
-        _unchargedFloor.Add(Math.Max(0, effective - charged));
-        long growth = Saturating.Add(charged, _watermarks.DirectLine(limit) - effective);
+        _unchargedFloor.Add(Math.Max(0, reading - charged));
+        long growth = Saturating.Add(charged, _watermarks.DirectLine(limit) - reading);
         long budget = _watermarks.TargetLine(limit) - _unchargedFloor.Minimum;
         Registry.Root.SetPressureLine(Math.Min(growth, budget));
     }
 
     // The uncharged part of the last readings (usage less charged bytes), for the pressure line's budget.
     private readonly RecentMinimum _unchargedFloor = new(32);
+
+    // The usage background reclaim decides on: the reading less what reclaim freed since the last gen2 collection.
+    private readonly GarbageEstimate _withoutGarbage = new();
 
     /// <summary>The smallest of the last n values added (n readings: ~3 s at the default sampling). Reclaimer thread only.</summary>
     private sealed class RecentMinimum(int size)

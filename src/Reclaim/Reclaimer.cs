@@ -20,7 +20,11 @@ namespace Reclaim;
 /// shows reclaim's work at once; the charged bytes of the registry's root group do, as holders uncharge what they drop.
 /// So the reclaimer measures a run's progress in charged bytes, and until the next collection (of any generation) counts the charged
 /// bytes it freed as already gone (a credit taken off the usage reading), which keeps it from reclaiming the same
-/// excess twice.
+/// excess twice. What reclaim drops from a cache is mostly old, and a gen0 or gen1 collection does not free it: until
+/// the next gen2 collection, background reclaim also takes the charged bytes reclaim freed since the last one off the
+/// reading, but only as far as the uncharged part of the reading (reading less charged bytes) has grown since the first
+/// reading after that collection, and not at or above the direct watermark. Any other growth, garbage or not, counts
+/// in full; the pressure line on charges (below) uses the reading itself, so the collector keeps its room.
 /// </para>
 /// <para>
 /// <b>Background reclaim</b> runs on one dedicated thread, woken by a sampling timer and by the pressure sources

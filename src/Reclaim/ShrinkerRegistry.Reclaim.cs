@@ -81,8 +81,21 @@ public sealed partial class ShrinkerRegistry
             ReclaimScope.Exit();
         }
 
-        return new ReclaimResult(ReclaimScope.Uncharged - unchargedBefore, objects, reached, met);
+        long freed = ReclaimScope.Uncharged - unchargedBefore;
+        if (freed > 0)
+        {
+            Interlocked.Add(ref _bytesReclaimed, freed);
+        }
+
+        return new ReclaimResult(freed, objects, reached, met);
     }
+
+    // Charged bytes every reclaim of this registry has freed, ever (background, direct, by charges): the reclaimer's
+    // measure of the garbage reclaim left behind since a collection.
+    private long _bytesReclaimed;
+
+    /// <summary>Charged bytes every reclaim of this registry has freed so far (what its callbacks uncharged).</summary>
+    internal long BytesReclaimed => Volatile.Read(ref _bytesReclaimed);
 
     /// <summary>One priority over every node and group of the scope; true as soon as the goal is met.</summary>
     private bool ShrinkPriority<TGoal>(
