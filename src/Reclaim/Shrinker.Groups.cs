@@ -104,7 +104,7 @@ public sealed partial class Shrinker
         }
 
         MemoryGroup root = Registry.Root;
-        for (MemoryGroup? g = root; g is not null; g = MemoryGroup.NextInSubtree(g, root))
+        foreach (MemoryGroup g in root.WalkSubtree())
         {
             if (!g.IsOnline)
             {

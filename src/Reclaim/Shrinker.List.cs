@@ -2,19 +2,13 @@ using Reclaim.Internal;
 
 namespace Reclaim;
 
-// The shrinker's links in its registry's list of registered shrinkers (the kernel's shrinker->list), an RcuList.
-public sealed partial class Shrinker : IRcuListNode<Shrinker>
+// The shrinker's place in its registry's list of registered shrinkers (the kernel's shrinker->list), an RcuList.
+public sealed partial class Shrinker
 {
-    private Shrinker? _next;
-
-    /// <summary>The next registered shrinker, read with acquire semantics (pairs with RcuList.Append's release store).</summary>
-    internal Shrinker? NextRegistered => Volatile.Read(ref _next);
-
-    Shrinker? IRcuListNode<Shrinker>.NextNode
-    {
-        get => Volatile.Read(ref _next);
-        set => Volatile.Write(ref _next, value);
-    }
-
-    Shrinker? IRcuListNode<Shrinker>.PreviousNode { get; set; }
+    /// <summary>
+    /// The shrinker's node in the registry's list while it is linked, else null. Written and read under the registry's
+    /// gate only (passes walk nodes, never this). Dropped at unlink, so a freed shrinker its owner still holds keeps
+    /// nothing of the list alive (see <see cref="RcuListNode{T}"/>).
+    /// </summary>
+    internal RcuListNode<Shrinker>? ListNode { get; set; }
 }

@@ -135,9 +135,10 @@ public sealed partial class ShrinkerRegistry
             return;
         }
 
-        for (MemoryGroup? child = group.FirstChild; child is not null; child = child.NextSibling)
+        // Unlinking a child keeps its node's next link, so this goes on to the next sibling.
+        for (RcuListNode<MemoryGroup>? child = group.FirstChildNode; child is not null; child = child.Next)
         {
-            OfflineSubtree(child);
+            OfflineSubtree(child.Item);
         }
 
         MemoryGroup parent = group.Parent!;
@@ -154,7 +155,7 @@ public sealed partial class ShrinkerRegistry
             hook.OnGroupOffline(group, parent);
         }
 
-        // 4. Unlink; walkers standing on it go on through its own links.
+        // 4. Unlink; walkers standing on its node go on through the node's links.
         parent.UnlinkChild(group);
         _onlineGroups.Remove(group.Id);
     }

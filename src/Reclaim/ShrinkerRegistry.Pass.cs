@@ -75,7 +75,7 @@ public sealed partial class ShrinkerRegistry
             freed = 0;
             for (int node = 0; node < NodeCount; node++)
             {
-                for (MemoryGroup? group = Root; group is not null; group = MemoryGroup.NextInSubtree(group, Root))
+                foreach (MemoryGroup group in Root.WalkSubtree())
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (group.IsOnline)
@@ -102,10 +102,11 @@ public sealed partial class ShrinkerRegistry
         long freed = 0;
         long now = NowMilliseconds();
 
-        // 1. Start from the head; each link is read with acquire semantics (pairs with Link's Volatile.Write).
-        for (Shrinker? shrinker = Volatile.Read(ref _head); shrinker is not null; shrinker = shrinker.NextRegistered)
+        // 1. Start from the head; each link is read with acquire semantics (pairs with RcuList.Append's release store).
+        for (RcuListNode<Shrinker>? listNode = Volatile.Read(ref _head); listNode is not null; listNode = listNode.Next)
         {
             SchedulingPoints.Interleave();
+            Shrinker shrinker = listNode.Item;
 
             // 2. Take a reference, or skip a shrinker that is not yet published or is being freed.
             if (!shrinker.TryAcquire())
@@ -114,7 +115,7 @@ public sealed partial class ShrinkerRegistry
             }
 
             // 3. Run it with no lock held. 4. Drop the reference; the drop that reaches 0 wakes a waiting Free.
-            //    The shrinker may be unlinked as soon as we drop it; its next link stays valid (see ShrinkerRegistry.List).
+            //    The shrinker may be unlinked as soon as we drop it; its node's next link stays valid (see Internal/RcuList).
             try
             {
                 long result = DoShrinkSlab(shrinker, node, group, priority, ref now);

@@ -104,7 +104,7 @@ public sealed partial class ShrinkerRegistry
     {
         for (int node = 0; node < NodeCount; node++)
         {
-            for (MemoryGroup? group = scope; group is not null; group = MemoryGroup.NextInSubtree(group, scope))
+            foreach (MemoryGroup group in scope.WalkSubtree())
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!group.IsOnline)

@@ -172,8 +172,9 @@ public sealed partial class ShrinkerRegistry
     public Shrinker[] GetShrinkers()
     {
         var list = new List<Shrinker>(RegisteredCount);
-        for (Shrinker? s = Volatile.Read(ref _head); s is not null; s = s.NextRegistered)
+        for (RcuListNode<Shrinker>? n = Volatile.Read(ref _head); n is not null; n = n.Next)
         {
+            Shrinker s = n.Item;
             if (s.State is ShrinkerState.Registered or ShrinkerState.Freeing)
             {
                 list.Add(s);
@@ -190,8 +191,9 @@ public sealed partial class ShrinkerRegistry
     public Shrinker? FindShrinker(string debugName)
     {
         ArgumentNullException.ThrowIfNull(debugName);
-        for (Shrinker? s = Volatile.Read(ref _head); s is not null; s = s.NextRegistered)
+        for (RcuListNode<Shrinker>? n = Volatile.Read(ref _head); n is not null; n = n.Next)
         {
+            Shrinker s = n.Item;
             if (s.State == ShrinkerState.Registered && string.Equals(s.ToString(), debugName, StringComparison.Ordinal))
             {
                 return s;

@@ -24,14 +24,17 @@ namespace Reclaim.Groups;
 /// <para>Thread safety: every member may be called from any thread.</para>
 /// </remarks>
 [DebuggerDisplay("{Path,nq} #{Id} online={IsOnline}")]
-public sealed partial class MemoryGroup : IRcuListNode<MemoryGroup>
+public sealed partial class MemoryGroup
 {
     private volatile bool _online = true;
 
-    // Children, an RcuList under the registry's gate: passes iterate subtrees through them without a lock.
-    private MemoryGroup? _firstChild;
-    private MemoryGroup? _lastChild;
-    private MemoryGroup? _nextSibling;
+    // Children, an RcuList of nodes under the registry's gate: passes walk subtrees through them without a lock (see
+    // SubtreeWalk). The group's own node in its parent's list, while linked (null for the root and once offline): read
+    // and written under the gate only. Dropping it at unlink is what keeps an offline group its owner still holds from
+    // keeping the siblings taken offline after it alive (see RcuListNode).
+    private RcuListNode<MemoryGroup>? _firstChild;
+    private RcuListNode<MemoryGroup>? _lastChild;
+    private RcuListNode<MemoryGroup>? _siblingNode;
 
     private MemoryGroup(ShrinkerRegistry registry, long id, string name, MemoryGroup? parent, int unitCount)
     {
@@ -80,11 +83,11 @@ public sealed partial class MemoryGroup : IRcuListNode<MemoryGroup>
         get
         {
             var children = new List<MemoryGroup>();
-            for (MemoryGroup? c = FirstChild; c is not null; c = c.NextSibling)
+            for (RcuListNode<MemoryGroup>? n = FirstChildNode; n is not null; n = n.Next)
             {
-                if (c.IsOnline)
+                if (n.Item.IsOnline)
                 {
-                    children.Add(c);
+                    children.Add(n.Item);
                 }
             }
 
@@ -95,17 +98,8 @@ public sealed partial class MemoryGroup : IRcuListNode<MemoryGroup>
     /// <summary>Levels below the root (the root's is 0).</summary>
     internal int Depth { get; }
 
-    internal MemoryGroup? FirstChild => Volatile.Read(ref _firstChild);
-
-    internal MemoryGroup? NextSibling => Volatile.Read(ref _nextSibling);
-
-    MemoryGroup? IRcuListNode<MemoryGroup>.NextNode
-    {
-        get => Volatile.Read(ref _nextSibling);
-        set => Volatile.Write(ref _nextSibling, value);
-    }
-
-    MemoryGroup? IRcuListNode<MemoryGroup>.PreviousNode { get; set; }
+    /// <summary>The node of the first linked child, read with acquire semantics (pairs with RcuList.Append's release store).</summary>
+    internal RcuListNode<MemoryGroup>? FirstChildNode => Volatile.Read(ref _firstChild);
 
     /// <summary>Makes a child group (<c>mkdir</c> in a cgroup hierarchy).</summary>
     /// <param name="name">The child's name: not empty or white space, no <c>/</c>, not <c>.</c> or <c>..</c>, unique among this group's online children.</param>
@@ -190,36 +184,36 @@ public sealed partial class MemoryGroup : IRcuListNode<MemoryGroup>
     }
 
     /// <summary>
-    /// The next group after <paramref name="current"/> in a pre-order walk of <paramref name="subtree"/>
-    /// (<c>mem_cgroup_iter</c>), or null at the end. Allocates nothing. Children added meanwhile may or may not be
-    /// visited; a group taken offline meanwhile keeps its links, so the walk goes on (offline groups are visited and do
-    /// nothing).
+    /// A pre-order walk of this group's subtree, this group first (<c>mem_cgroup_iter</c>): <c>foreach</c> over it
+    /// allocates nothing. Lock-free; see <see cref="SubtreeWalk"/> for what it sees while groups come and go.
     /// </summary>
-    internal static MemoryGroup? NextInSubtree(MemoryGroup current, MemoryGroup subtree)
+    internal SubtreeWalk WalkSubtree() => new(this);
+
+    /// <summary>
+    /// Links a new child in a new node whose parent link is this group's own node (null for the root): walks standing
+    /// on the child climb through it. Under the registry's gate; this group is online, hence linked.
+    /// </summary>
+    internal void LinkChild(MemoryGroup child)
     {
-        MemoryGroup? child = current.FirstChild;
-        if (child is not null)
-        {
-            return child;
-        }
-
-        for (MemoryGroup group = current; !ReferenceEquals(group, subtree); group = group.Parent!)
-        {
-            MemoryGroup? sibling = group.NextSibling;
-            if (sibling is not null)
-            {
-                return sibling;
-            }
-        }
-
-        return null;
+        Debug.Assert(IsOnline && (IsRoot || _siblingNode is not null), "Linking a child under a group that is not linked.");
+        Debug.Assert(child._siblingNode is null, "Linking a child that has a node.");
+        var node = new RcuListNode<MemoryGroup>(child, _siblingNode);
+        RcuList.Append(ref _firstChild, ref _lastChild, node);
+        child._siblingNode = node;
     }
 
-    /// <summary>Links a new child. Under the registry's gate.</summary>
-    internal void LinkChild(MemoryGroup child) => RcuList.Append(ref _firstChild, ref _lastChild, child);
-
-    /// <summary>Unlinks an offline child, leaving its own links for walkers standing on it. Under the registry's gate.</summary>
-    internal void UnlinkChild(MemoryGroup child) => RcuList.Remove(ref _firstChild, ref _lastChild, child);
+    /// <summary>
+    /// Unlinks an offline child whose own children are unlinked already, leaving its node's links for walkers standing
+    /// on it, and drops the child's reference to its node. Under the registry's gate.
+    /// </summary>
+    internal void UnlinkChild(MemoryGroup child)
+    {
+        RcuListNode<MemoryGroup>? node = child._siblingNode;
+        Debug.Assert(node is not null && ReferenceEquals(node.Item, child) && ReferenceEquals(child.Parent, this), "Unlinking a group that is not a linked child.");
+        Debug.Assert(!child.IsOnline && child._firstChild is null, "Unlinking a child that is online or still has linked children.");
+        RcuList.Remove(ref _firstChild, ref _lastChild, node);
+        child._siblingNode = null;
+    }
 
     /// <summary>Marks the group offline. Under the registry's gate; the caller then reparents its state.</summary>
     internal void MarkOffline() => _online = false;
@@ -227,9 +221,9 @@ public sealed partial class MemoryGroup : IRcuListNode<MemoryGroup>
     /// <summary>Whether an online child already has <paramref name="name"/>. Under the registry's gate.</summary>
     internal bool HasOnlineChild(string name)
     {
-        for (MemoryGroup? c = _firstChild; c is not null; c = c._nextSibling)
+        for (RcuListNode<MemoryGroup>? n = _firstChild; n is not null; n = n.Next)
         {
-            if (c.IsOnline && string.Equals(c.Name, name, StringComparison.Ordinal))
+            if (n.Item.IsOnline && string.Equals(n.Item.Name, name, StringComparison.Ordinal))
             {
                 return true;
             }

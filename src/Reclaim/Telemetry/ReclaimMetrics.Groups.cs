@@ -25,7 +25,7 @@ public sealed partial class ReclaimMetrics
         }
 
         MemoryGroup root = _registry.Root;
-        for (MemoryGroup? group = root; group is not null; group = MemoryGroup.NextInSubtree(group, root))
+        foreach (MemoryGroup group in root.WalkSubtree())
         {
             long value = read(group);
             if (group.IsOnline && value != MemoryGroup.Unlimited)

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.Coyote.Specifications;
+using Reclaim.Internal;
 
 namespace Reclaim.SystematicTests.Infrastructure;
 
@@ -18,17 +19,19 @@ internal static class Registries
 
         // Walks at most a few links past the expected length: enough to show what is linked, bounded if a bug made a cycle.
         var linked = new List<Shrinker>();
-        Shrinker? previous = null;
-        for (Shrinker? s = Head(registry); s is not null && linked.Count <= expected.Length + 4; s = s.NextRegistered)
+        RcuListNode<Shrinker>? previous = null;
+        for (RcuListNode<Shrinker>? n = Head(registry); n is not null && linked.Count <= expected.Length + 4; n = n.Next)
         {
-            Shrinker? back = ((Reclaim.Internal.IRcuListNode<Shrinker>)s).PreviousNode;
+            Shrinker s = n.Item;
+            RcuListNode<Shrinker>? back = n.Previous;
             Specification.Assert(ReferenceEquals(back, previous), $"'{s}' is linked after '{Name(previous)}' but its back link is '{Name(back)}'.");
+            Specification.Assert(ReferenceEquals(s.ListNode, n), $"'{s}' is linked in a node that is not its own.");
             linked.Add(s);
-            previous = s;
+            previous = n;
         }
 
         Specification.Assert(linked.SequenceEqual(expected), $"The registry links [{Names(linked)}], expected [{want}].");
-        Shrinker? tail = Tail(registry);
+        RcuListNode<Shrinker>? tail = Tail(registry);
         Specification.Assert(ReferenceEquals(tail, previous), $"The registry's tail is '{Name(tail)}', not the last linked '{Name(previous)}'.");
 
         Shrinker[] listed = registry.GetShrinkers();
@@ -48,7 +51,7 @@ internal static class Registries
 
     private static string Names(IEnumerable<Shrinker> shrinkers) => string.Join(", ", shrinkers.Select(s => s.ToString()));
 
-    private static string Name(Shrinker? shrinker) => shrinker?.ToString() ?? "(none)";
+    private static string Name(RcuListNode<Shrinker>? node) => node?.Item.ToString() ?? "(none)";
 
     // Reflection rather than [UnsafeAccessor]: `coyote rewrite` 1.7.11 fails on extern methods.
     private static readonly FieldInfo s_head = typeof(ShrinkerRegistry).GetField("_head", BindingFlags.NonPublic | BindingFlags.Instance)
@@ -57,7 +60,7 @@ internal static class Registries
     private static readonly FieldInfo s_tail = typeof(ShrinkerRegistry).GetField("_tail", BindingFlags.NonPublic | BindingFlags.Instance)
         ?? throw new MissingFieldException(nameof(ShrinkerRegistry), "_tail");
 
-    private static Shrinker? Head(ShrinkerRegistry registry) => (Shrinker?)s_head.GetValue(registry);
+    private static RcuListNode<Shrinker>? Head(ShrinkerRegistry registry) => (RcuListNode<Shrinker>?)s_head.GetValue(registry);
 
-    private static Shrinker? Tail(ShrinkerRegistry registry) => (Shrinker?)s_tail.GetValue(registry);
+    private static RcuListNode<Shrinker>? Tail(ShrinkerRegistry registry) => (RcuListNode<Shrinker>?)s_tail.GetValue(registry);
 }

@@ -119,7 +119,7 @@ public class MemoryGroupTests
     }
 
     [Fact]
-    public void NextInSubtree_WalksPreOrderAndToleratesOfflineMidWalk()
+    public void WalkSubtree_WalksPreOrderAndToleratesOfflineMidWalk()
     {
         var registry = new ShrinkerRegistry();
         MemoryGroup a = registry.Root.CreateChild("a");
@@ -128,7 +128,7 @@ public class MemoryGroupTests
         MemoryGroup b = registry.Root.CreateChild("b");
 
         var seen = new List<string>();
-        for (MemoryGroup? g = registry.Root; g is not null; g = MemoryGroup.NextInSubtree(g, registry.Root))
+        foreach (MemoryGroup g in registry.Root.WalkSubtree())
         {
             seen.Add(g.Path);
             if (g == a1)
@@ -139,7 +139,7 @@ public class MemoryGroupTests
 
         Assert.Equal(["/", "/a", "/a/a1", "/a/a2", "/b"], seen);
         seen.Clear();
-        for (MemoryGroup? g = a; g is not null; g = MemoryGroup.NextInSubtree(g, a))
+        foreach (MemoryGroup g in a.WalkSubtree())
         {
             seen.Add(g.Path);
         }
@@ -149,7 +149,7 @@ public class MemoryGroupTests
     }
 
     [Fact]
-    public void NextInSubtree_AfterWarmUp_AllocatesNothing()
+    public void WalkSubtree_AfterWarmUp_AllocatesNothing()
     {
         var registry = new ShrinkerRegistry();
         for (int i = 0; i < 10; i++)
@@ -159,7 +159,7 @@ public class MemoryGroupTests
 
         int count = 0;
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (MemoryGroup? g = registry.Root; g is not null; g = MemoryGroup.NextInSubtree(g, registry.Root))
+        foreach (MemoryGroup g in registry.Root.WalkSubtree())
         {
             count++;
         }
