@@ -5,7 +5,7 @@ namespace Reclaim.SystematicTests;
 
 /// <summary>
 /// The root pass (<c>shrink_slab</c> over the RCU list): passes walk the list without a lock while Register links at
-/// the tail and Free unlinks, leaving the unlinked shrinker's next link intact for a pass standing on it. A shrinker
+/// the tail and Free unlinks, leaving the unlinked node's next link intact for a pass standing on it. A shrinker
 /// registered before a pass begins and freed only after it ends must be called exactly once by that pass; deferred work
 /// taken and given back by concurrent passes must never go negative.
 /// </summary>
@@ -41,6 +41,39 @@ public class RootPassProtocolTests
             Specification.Assert(c.CountCalls == 1, $"The pass counted 'c' {c.CountCalls} time(s), not once.");
             Specification.Assert(b.CountCalls <= 1 && e.CountCalls <= 1 && d.CountCalls <= 1, "The pass counted a shrinker more than once.");
             Registries.AssertRegistered(registry, a.Shrinker, c.Shrinker, d.Shrinker);
+        }, Iterations);
+    }
+
+    [Fact]
+    public void ShrinkSlab_StandingOnAChainOfUnlinkedNodes_WalksOnToTheNextLiveShrinker()
+    {
+        // List [A, B, C, D]: the adjacent B and C are freed while a pass walks, so a pass standing on B's unlinked node
+        // may find its next link leading to C's node, unlinked too; it must still reach D (and E, registered meanwhile,
+        // at most once). Each freed shrinker drops its node, so only the pass's own stack holds the unlinked nodes.
+        CoyoteTest.Run(async () =>
+        {
+            var registry = new ShrinkerRegistry();
+            var a = new ObservedShrinker(registry, "a");
+            var b = new ObservedShrinker(registry, "b");
+            var c = new ObservedShrinker(registry, "c");
+            var d = new ObservedShrinker(registry, "d");
+            var e = new ObservedShrinker(registry, "e");
+            a.Shrinker.Register();
+            b.Shrinker.Register();
+            c.Shrinker.Register();
+            d.Shrinker.Register();
+
+            Task pass = Task.Run(() => ObservedShrinker.RunPass(registry, null));
+            Task freeB = Task.Run(b.Free);
+            Task freeC = Task.Run(c.Free);
+            Task registerE = Task.Run(e.Shrinker.Register);
+            await Tasks.All(pass, freeB, freeC, registerE);
+
+            Specification.Assert(a.CountCalls == 1, $"The pass counted 'a' {a.CountCalls} time(s), not once.");
+            Specification.Assert(d.CountCalls == 1, $"The pass counted 'd' {d.CountCalls} time(s), not once.");
+            Specification.Assert(b.CountCalls <= 1 && c.CountCalls <= 1 && e.CountCalls <= 1, "The pass counted a shrinker more than once.");
+            Specification.Assert(b.Shrinker.ListNode is null && c.Shrinker.ListNode is null, "A freed shrinker still references its list node.");
+            Registries.AssertRegistered(registry, a.Shrinker, d.Shrinker, e.Shrinker);
         }, Iterations);
     }
 
