@@ -201,6 +201,69 @@ public class LifecycleMutationTests
         Assert.Equal(2, s.GetStatistics().ContractViolations);
     }
 
+    [Fact]
+    public async Task FreeAsync_WithACallerContext_FinishesWithoutPostingToIt()
+    {
+        // A caller on a UI-like context that blocks on the task (sync over async) would deadlock if the rest of
+        // FreeAsync were posted back to that context: the wait for the calls in flight must not capture it.
+        var registry = new ShrinkerRegistry();
+        using var gated = new GatedShrinker(registry, "held");
+        Shrinker s = gated.Shrinker;
+        Task pass = gated.StartPassAndWaitInside();
+        var context = new CountingContext();
+
+        Task free;
+        SynchronizationContext? previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            free = s.FreeAsync(TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        Assert.False(free.IsCompleted); // it waits for the held call
+        gated.Release();
+        await Threaded.Within(pass, "the held pass");
+        await Threaded.Within(free, "FreeAsync after the pass returned");
+
+        Assert.Equal(ShrinkerState.Freed, s.State);
+        Assert.Equal(0, registry.RegisteredCount);
+        Assert.Equal(0, context.Posts);
+    }
+
+    [Fact]
+    public void FindShrinker_Null_Throws()
+    {
+        var registry = new ShrinkerRegistry();
+        TestShrinkers.Counter(registry, "c", 1, out _);
+
+        var ex = Assert.Throws<ArgumentNullException>(() => registry.FindShrinker(null!));
+        Assert.Equal("debugName", ex.ParamName);
+    }
+
+    /// <summary>Counts what is posted to it, and runs it on the thread pool so that a test failing here still ends.</summary>
+    private sealed class CountingContext : SynchronizationContext
+    {
+        private int _posts;
+
+        public int Posts => Volatile.Read(ref _posts);
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            Interlocked.Increment(ref _posts);
+            ThreadPool.QueueUserWorkItem(_ => d(state));
+        }
+
+        public override void Send(SendOrPostCallback d, object? state)
+        {
+            Interlocked.Increment(ref _posts);
+            d(state);
+        }
+    }
+
     private sealed class CountingDiagnostics : Reclaim.Internal.ReclaimDiagnostics
     {
         public int Violations { get; private set; }
