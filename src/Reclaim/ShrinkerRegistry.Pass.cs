@@ -154,6 +154,7 @@ public sealed partial class ShrinkerRegistry
         CallbackScope.Enter(shrinker, start);
         long scanned = 0;
         long freed = 0;
+        long unchargedBefore = ReclaimScope.Uncharged;
         try
         {
             long freeable = Count(shrinker, ref control);
@@ -236,6 +237,11 @@ public sealed partial class ShrinkerRegistry
             if (traced)
             {
                 events.ShrinkEnd(shrinker, nid, group, freed, nr, newDeferred, totalScan);
+            }
+
+            if (freed > 0 && ReclaimScope.IsActive && ReclaimScope.Uncharged == unchargedBefore)
+            {
+                NoteFreesWithoutCharge();
             }
 
             return freed;

@@ -97,6 +97,24 @@ public sealed partial class ShrinkerRegistry
     /// <summary>Charged bytes every reclaim of this registry has freed so far (what its callbacks uncharged).</summary>
     internal long BytesReclaimed => Volatile.Read(ref _bytesReclaimed);
 
+    // Set once, for good: a scan inside reclaim freed objects and uncharged nothing.
+    private volatile bool _freesWithoutCharge;
+
+    /// <summary>
+    /// Whether a shrinker's scan inside reclaim has ever freed objects without uncharging anything on the reclaiming thread:
+    /// the process has holders that do not charge what they hold (a <c>MemoryCacheShrinker</c>, say), whose growth only
+    /// the usage reading shows.
+    /// </summary>
+    internal bool HasFreedWithoutCharge => _freesWithoutCharge;
+
+    private void NoteFreesWithoutCharge()
+    {
+        if (!_freesWithoutCharge)
+        {
+            _freesWithoutCharge = true;
+        }
+    }
+
     /// <summary>One priority over every node and group of the scope; true as soon as the goal is met.</summary>
     private bool ShrinkPriority<TGoal>(
         MemoryGroup scope, ref TGoal goal, int priority, bool protect, ref long objects, ref bool passedBy, CancellationToken cancellationToken)

@@ -20,7 +20,9 @@ namespace Reclaim.Internal;
 /// charge, a leak) up to the part of the freed bytes that younger collections already freed; that part is at most what
 /// reclaim freed since the last gen2 collection, and the next gen2 collection moves the floor up to whatever the rest
 /// of the process then holds. Other garbage (a request's temporaries, an uncharged holder's dropped objects) is never
-/// taken off. Until the first gen2 collection, the floor is the first reading's; at or above the direct line, the
+/// taken off. The reclaimer does not use the estimate at all once a holder that does not charge has been reclaimed
+/// from: that holder's growth shows in the uncharged part only, and churn makes the freed bytes large enough to hide
+/// it. Until the first gen2 collection, the floor is the first reading's; at or above the direct line, the
 /// reading counts whole.
 /// </para>
 /// <para>Reclaimer thread only; allocates nothing after construction.</para>

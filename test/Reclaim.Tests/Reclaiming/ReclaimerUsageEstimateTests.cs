@@ -27,6 +27,26 @@ public class ReclaimerUsageEstimateTests
         Assert.Equal(MemoryPressureLevel.None, scene.Rig.Reclaimer.Level);
         Assert.Equal(400, scene.Pool.TotalCount());
         Assert.Equal(0, scene.Pool.Scanned);
+        Assert.False(scene.Rig.Registry.HasFreedWithoutCharge);
+    }
+
+    [Fact]
+    public void Step_OnceAHolderThatDoesNotChargeWasReclaimedFrom_DecidesOnTheReading()
+    {
+        using var scene = new CachedScene(freedMb: 150);
+        using var uncharged = new ObjectPool(scene.Rig.Registry, "uncharged", ObjectBytes, charged: false);
+        uncharged.Add(scene.Rig.Root, 1000);
+
+        scene.Rig.Reclaimer.Reclaim(1, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(uncharged.TotalCount() < 1000);
+        Assert.True(scene.Rig.Registry.HasFreedWithoutCharge);
+
+        scene.Rig.Reader.Gen0++; // spends the credit for whatever that reclaim freed
+        scene.Rig.Reader.Heap = 850 * Mb; // what the first test decides on as 700
+        scene.Rig.Reclaimer.Step();
+
+        ReclaimRun run = Assert.NotNull(scene.Rig.Reclaimer.LastRun);
+        Assert.Equal(850 * Mb - 700 * Mb, run.TargetBytes);
     }
 
     [Fact]
