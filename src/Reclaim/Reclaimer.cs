@@ -24,7 +24,9 @@ namespace Reclaim;
 /// the next gen2 collection, background reclaim also takes the charged bytes reclaim freed since the last one off the
 /// reading, but only as far as the uncharged part of the reading (reading less charged bytes) has grown since the first
 /// reading after that collection, and not at or above the direct watermark. Any other growth, garbage or not, counts
-/// in full; the pressure line on charges (below) uses the reading itself, so the collector keeps its room.
+/// in full; the pressure line on charges (below) uses the reading itself, so the collector keeps its room. Once a
+/// shrinker's scan has freed objects without uncharging anything (a holder that does not charge, whose growth only the
+/// reading shows), the reclaimer decides on the reading whole for good.
 /// </para>
 /// <para>
 /// <b>Background reclaim</b> runs on one dedicated thread, woken by a sampling timer and by the pressure sources
