@@ -154,7 +154,6 @@ public sealed partial class ShrinkerRegistry
         CallbackScope.Enter(shrinker, start);
         long scanned = 0;
         long freed = 0;
-        long unchargedBefore = ReclaimScope.Uncharged;
         try
         {
             long freeable = Count(shrinker, ref control);
@@ -166,6 +165,9 @@ public sealed partial class ShrinkerRegistry
 
             freeable = Math.Min(freeable, MaxFreeable);
             ReclaimScope.CountFreeable(freeable);
+
+            // What this thread has uncharged so far: a scan that frees objects and adds nothing to it does not charge.
+            long unchargedBefore = ReclaimScope.Uncharged;
 
             // Take the deferred work so that concurrent passes do not also do it. Group-aware shrinkers keep it per
             // group and node, in the group's table; the others per node, in the shrinker.

@@ -91,13 +91,16 @@ public sealed partial class ShrinkerRegistry
     }
 
     // Charged bytes every reclaim of this registry has freed, ever (background, direct, by charges): the reclaimer's
-    // measure of the garbage reclaim left behind since a collection.
+    // measure of the garbage reclaim left behind since a collection. A counter only: Interlocked.Add by reclaiming
+    // threads, Volatile.Read by the reclaimer's thread; no other memory is published through it.
     private long _bytesReclaimed;
 
     /// <summary>Charged bytes every reclaim of this registry has freed so far (what its callbacks uncharged).</summary>
     internal long BytesReclaimed => Volatile.Read(ref _bytesReclaimed);
 
-    // Set once, for good: a scan inside reclaim freed objects and uncharged nothing.
+    // Set once, for good: a scan inside reclaim freed objects and uncharged nothing. A sticky flag with no data behind
+    // it: the volatile write by a reclaiming thread pairs with the reclaimer thread's volatile read, and a step that reads
+    // it a little late decides on the estimate once more, as it would have a moment before.
     private volatile bool _freesWithoutCharge;
 
     /// <summary>
